@@ -1,0 +1,106 @@
+"""What every checker shares: the Feedback it returns and safe ways to run and compare answers."""
+
+from __future__ import annotations
+
+import html
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict on a learner's answer: ``passed`` and a message that says what to do next."""
+
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        return ("✅ Correct! " if self.passed else "❌ Not yet. ") + self.message
+
+    def _repr_html_(self) -> str:
+        color, mark = ("#009E73", "✅ Correct!") if self.passed else ("#D55E00", "❌ Not yet.")
+        return (
+            f'<div style="border-left:6px solid {color};padding:6px 10px;margin:4px 0">'
+            f"<b>{mark}</b> {html.escape(self.message)}</div>"
+        )
+
+
+def call_learner(fn: Any, *args: Any, name: str = "your function") -> tuple[Any, Feedback | None]:
+    """Call ``fn(*args)``; return ``(result, None)``, or ``(None, Feedback)`` saying what went wrong."""
+    if fn is None:
+        return None, Feedback(False, f"{name} is None: define it with `def …` and pass the function itself.")
+    if not callable(fn):
+        return None, Feedback(
+            False,
+            f"expected a function, got a {type(fn).__name__}. Pass the function itself "
+            "(without calling it), e.g. check_x(my_function), not check_x(my_function(...)).",
+        )
+    try:
+        result = fn(*args)
+    except NotImplementedError:
+        return None, Feedback(False, f"{name} is not written yet: replace the `raise NotImplementedError` with your code.")
+    except Exception as exc:  # noqa: BLE001 - any learner error becomes advice
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        return None, Feedback(
+            False,
+            f"{name} raised {type(exc).__name__}: {exc} (in line {frame.lineno}: "
+            f"`{(frame.line or '').strip()}`). Check the shapes of what you multiply: "
+            "print(x.shape) helps.",
+        )
+    if result is None:
+        return None, Feedback(False, f"{name} returned None: did you forget the `return` statement?")
+    return result, None
+
+
+def as_array(value: Any, name: str = "your answer") -> tuple[np.ndarray | None, Feedback | None]:
+    """Turn a learner's numpy array, torch tensor or nested list into a float array, or explain why not."""
+    if isinstance(value, tuple):
+        return None, Feedback(
+            False,
+            f"{name} is a tuple of {len(value)} items; return a single array "
+            "(if you return (output, weights), return only the one asked for).",
+        )
+    try:
+        if hasattr(value, "detach"):  # a torch tensor
+            value = value.detach().cpu().numpy()
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None, Feedback(False, f"{name} is a {type(value).__name__}, which is not an array of numbers.")
+    if not np.all(np.isfinite(arr)):
+        return None, Feedback(False, f"{name} contains NaN or inf: look for a division by zero or a log/exp overflow.")
+    return arr, None
+
+
+def compare(
+    got: np.ndarray,
+    expected: np.ndarray,
+    name: str = "your answer",
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+) -> Feedback | None:
+    """None when ``got`` matches ``expected`` in shape and value; else a Feedback naming the difference."""
+    if got.shape != expected.shape:
+        return Feedback(False, f"{name} has shape {got.shape}, expected {expected.shape}.")
+    if not np.allclose(got, expected, atol=atol, rtol=rtol):
+        worst = float(np.max(np.abs(got - expected)))
+        return Feedback(False, f"{name} has the right shape but wrong values (largest difference {worst:.3g}).")
+    return None
+
+
+def first_match(got: np.ndarray, candidates: dict[str, Callable[[], np.ndarray]]) -> str | None:
+    """The message of the first known mistake whose result equals ``got``, if any."""
+    for message, make in candidates.items():
+        try:
+            wrong = np.asarray(make(), dtype=float)
+        except Exception:  # noqa: BLE001 - a candidate that cannot be built simply does not match
+            continue
+        if wrong.shape == got.shape and np.allclose(got, wrong, atol=1e-6, rtol=1e-5):
+            return message
+    return None
