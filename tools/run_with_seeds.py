@@ -48,7 +48,7 @@ def main() -> int:
     jobs = [(nb, s) for s in args.seeds for nb in args.notebooks]
     failures = 0
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for (_, seed), (name, ok, seconds, error) in zip(jobs, pool.map(lambda j: run(*j), jobs)):
+        for (_, seed), (name, ok, seconds, error) in zip(jobs, pool.map(lambda j: run(*j), jobs), strict=True):
             print(f"COURSE_SEED={seed:<4} {name:<34} {'ok  ' if ok else 'FAIL'} {seconds:5.1f} s {error}")
             failures += not ok
     print(f"{len(jobs) - failures} passed, {failures} failed")

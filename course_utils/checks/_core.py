@@ -13,13 +13,13 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Feedback:
-    """The verdict on a learner's answer: ``passed`` and a message that says what to do next."""
+    """The verdict on a learner's answer: ``passed`` and a message that says what to do next.
+
+    Test ``feedback.passed`` (a Feedback object itself is always truthy).
+    """
 
     passed: bool
     message: str
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     def __repr__(self) -> str:
         return ("✅ Correct! " if self.passed else "❌ Not yet. ") + self.message
@@ -46,7 +46,7 @@ def call_learner(fn: Any, *args: Any, name: str = "your function") -> tuple[Any,
         result = fn(*args)
     except NotImplementedError:
         return None, Feedback(False, f"{name} is not written yet: replace the `raise NotImplementedError` with your code.")
-    except Exception as exc:  # noqa: BLE001 - any learner error becomes advice
+    except Exception as exc:  # any learner error becomes advice
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         return None, Feedback(
             False,
@@ -99,7 +99,7 @@ def first_match(got: np.ndarray, candidates: dict[str, Callable[[], np.ndarray]]
     for message, make in candidates.items():
         try:
             wrong = np.asarray(make(), dtype=float)
-        except Exception:  # noqa: BLE001 - a candidate that cannot be built simply does not match
+        except Exception:  # a candidate that cannot be built simply does not match
             continue
         if wrong.shape == got.shape and np.allclose(got, wrong, atol=1e-6, rtol=1e-5):
             return message

@@ -1,0 +1,105 @@
+"""course_utils.attention matches torch's scaled_dot_product_attention and rejects bad input kindly."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from course_utils.attention import attention, attention_torch, causal_mask, padding_mask, softmax
+
+
+def sdpa(Q, K, V, mask=None, scale=True):
+    t = [torch.as_tensor(a, dtype=torch.float64) for a in (Q, K, V)]
+    m = None if mask is None else torch.as_tensor(mask)
+    kwargs = {} if scale is True else {"scale": 1.0}
+    return F.scaled_dot_product_attention(*t, attn_mask=m, **kwargs).numpy()
+
+
+SHAPES = [((3, 4), (3, 4), (3, 4)), ((2, 5, 8), (2, 7, 8), (2, 7, 3)), ((2, 4, 6, 16), (2, 4, 9, 16), (2, 4, 9, 5))]
+
+
+@pytest.mark.parametrize("q_shape,k_shape,v_shape", SHAPES)
+@pytest.mark.parametrize("scale", [True, False])
+def test_numpy_and_torch_match_sdpa(q_shape, k_shape, v_shape, scale):
+    rng = np.random.default_rng(0)
+    Q, K, V = rng.normal(size=q_shape), rng.normal(size=k_shape), rng.normal(size=v_shape)
+    expected = sdpa(Q, K, V, scale=scale)
+    out, w = attention(Q, K, V, scale=scale)
+    np.testing.assert_allclose(out, expected, atol=1e-10)
+    np.testing.assert_allclose(w.sum(-1), 1.0)
+    out_t, w_t = attention_torch(*(torch.as_tensor(a) for a in (Q, K, V)), scale=scale)
+    np.testing.assert_allclose(out_t.numpy(), expected, atol=1e-10)
+
+
+def test_masks_match_sdpa():
+    rng = np.random.default_rng(1)
+    Q, K, V = (rng.normal(size=(2, 6, 4)) for _ in range(3))
+    for mask in (causal_mask(6), padding_mask([6, 3], 6)):
+        expected = sdpa(Q, K, V, mask=mask)
+        out, w = attention(Q, K, V, mask=mask)
+        np.testing.assert_allclose(out, expected, atol=1e-10)
+        assert np.all(w[np.broadcast_to(~mask, w.shape)] == 0)
+        out_t, _ = attention_torch(*(torch.as_tensor(a) for a in (Q, K, V)), mask=torch.as_tensor(mask))
+        np.testing.assert_allclose(out_t.numpy(), expected, atol=1e-10)
+
+
+def test_causal_weights_are_lower_triangular():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(5, 4))
+    _, w = attention(X, X, X, mask=causal_mask(5))
+    assert np.allclose(np.triu(w, k=1), 0) and np.allclose(w.sum(-1), 1)
+
+
+def test_softmax_is_stable_and_sums_to_one():
+    p = softmax([1000.0, 1001.0, 999.0])
+    assert np.isfinite(p).all() and np.isclose(p.sum(), 1.0) and p.argmax() == 1
+
+
+def test_attention_torch_is_differentiable():
+    Q = torch.randn(3, 4, requires_grad=True)
+    out, _ = attention_torch(Q, torch.randn(3, 4), torch.randn(3, 2))
+    out.sum().backward()
+    assert Q.grad is not None and Q.grad.shape == Q.shape
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (((3, 4), (3, 3), (3, 4)), "Q has d_k=4 but K has d_k=3"),
+        (((3, 4), (5, 4), (4, 2)), "K has 5 keys but V has 4 values"),
+        (((4,), (3, 4), (3, 4)), "at least 2 dimensions"),
+        (((2, 3, 4), (3, 3, 4), (3, 3, 4)), "do not broadcast"),
+    ],
+)
+def test_bad_shapes_are_explained(args, message):
+    arrays = [np.ones(s) for s in args]
+    with pytest.raises(ValueError, match=message):
+        attention(*arrays)
+    with pytest.raises(ValueError, match=message):
+        attention_torch(*(torch.ones(s) for s in args))
+
+
+def test_bad_masks_and_types_are_explained():
+    X = np.ones((3, 4))
+    with pytest.raises(ValueError, match="must be boolean"):
+        attention(X, X, X, mask=np.ones((3, 3)))
+    with pytest.raises(ValueError, match="must broadcast"):
+        attention(X, X, X, mask=np.ones((2, 2), dtype=bool))
+    with pytest.raises(ValueError, match="every query needs at least one key"):
+        attention(X, X, X, mask=np.zeros((3, 3), dtype=bool))
+    with pytest.raises(ValueError, match="every query needs at least one key"):
+        attention_torch(*(torch.ones(3, 4) for _ in range(3)), mask=torch.zeros(3, 3, dtype=torch.bool))
+    with pytest.raises(TypeError, match="must be a torch.Tensor"):
+        attention_torch(X, X, X)
+    with pytest.raises(ValueError, match="scale must be"):
+        attention(X, X, X, scale="yes")
+
+
+def test_mask_helpers_validate():
+    with pytest.raises(ValueError, match="positive sequence length"):
+        causal_mask(0)
+    with pytest.raises(ValueError, match="between 1 and n=4"):
+        padding_mask([5], 4)
+    with pytest.raises(ValueError, match="whole numbers"):
+        padding_mask([1.5], 4)
+    assert padding_mask([2, 4], 4).shape == (2, 1, 4)
