@@ -1,0 +1,86 @@
+"""Checkers for the cost-of-attention exercises (notebook 07)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_utils.checks._core import Feedback, as_array, call_learner
+
+__all__ = ["check_predict_peak", "reference_predict_peak"]
+
+
+def reference_predict_peak(ns, peaks, n_new: float) -> float:
+    """Fit log(peak) = p·log(n) + c through the measured points and evaluate it at ``n_new``."""
+    p, c = np.polyfit(np.log(np.asarray(ns, dtype=float)), np.log(np.asarray(peaks, dtype=float)), 1)
+    return float(np.exp(p * np.log(n_new) + c))
+
+
+def _cases() -> list[tuple[str, np.ndarray, np.ndarray, int]]:
+    """A clean power law n^1.5 (so 'assume n²' is wrong), then a realistic c·n² + b·n curve."""
+    ns = np.array([512, 1024, 2048, 4096])
+    return [
+        ("peaks = 3·n^1.5", ns, 3.0 * ns**1.5, 8192),
+        ("peaks = 8·n² + 3000·n", ns, 8.0 * ns**2 + 3000.0 * ns, 16384),
+    ]
+
+
+def _typical_mistakes(ns: np.ndarray, peaks: np.ndarray, n_new: int) -> dict:
+    """Known wrong answers, each with the advice that fixes it."""
+    p, c = np.polyfit(np.log(ns), np.log(peaks), 1)
+    p10, c10 = np.polyfit(np.log10(ns), np.log10(peaks), 1)
+    lin_a, lin_b = np.polyfit(ns, peaks, 1)
+    return {
+        "you returned the fitted exponent p; the question asks for the memory in bytes at n_new: "
+        "exp(p·log(n_new) + c).": lambda: p,
+        "you returned log(memory): undo the logarithm with np.exp(...).": lambda: p * np.log(n_new) + c,
+        "you fitted a straight line to n and memory themselves; fit log(memory) against log(n) "
+        "(np.polyfit(np.log(ns), np.log(peaks), 1)).": lambda: lin_a * n_new + lin_b,
+        "you scaled the last measurement linearly (×n_new/n); memory does not grow linearly here: "
+        "fit the exponent on log–log axes.": lambda: peaks[-1] * n_new / ns[-1],
+        "you assumed the exponent is exactly 2; use the exponent fitted from the data instead.": lambda: peaks[-1]
+        * (n_new / ns[-1]) ** 2,
+        "you fitted with log10 but undid it with exp (or the other way round): use the same base "
+        "both ways, e.g. np.log and np.exp.": lambda: np.exp(p10 * np.log10(n_new) + c10),
+        "you evaluated the fit at n_new itself instead of log(n_new).": lambda: np.exp(p * n_new + c),
+    }
+
+
+def _matches(got: float, candidate) -> bool:
+    """True when a candidate mistake reproduces the learner's number."""
+    try:
+        with np.errstate(all="ignore"):
+            wrong = float(candidate())
+    except Exception:  # noqa: BLE001 - a candidate that cannot be computed simply does not match
+        return False
+    return bool(np.isfinite(wrong) and np.isclose(got, wrong, rtol=1e-3))
+
+
+def check_predict_peak(fn) -> Feedback:
+    """Check a learner's ``fn(ns, peaks, n_new) -> bytes`` against a log–log least-squares fit."""
+    for description, ns, peaks, n_new in _cases():
+        result, problem = call_learner(fn, ns.copy(), peaks.copy(), n_new, name="your predict function")
+        if problem:
+            return problem
+        got, problem = as_array(result, "the prediction")
+        if problem:
+            return problem
+        if got.size != 1:
+            return Feedback(
+                False,
+                f"your function returned {got.size} numbers (shape {got.shape}); return one number, "
+                "the predicted memory in bytes at n_new.",
+            )
+        got_value = float(got.reshape(()))
+        expected = reference_predict_peak(ns, peaks, n_new)
+        if np.isclose(got_value, expected, rtol=1e-3):
+            continue
+        for hint, candidate in _typical_mistakes(ns, peaks, n_new).items():
+            if _matches(got_value, candidate):
+                return Feedback(False, f"With {description} and n_new = {n_new}: {hint}")
+        return Feedback(
+            False,
+            f"With {description} and n_new = {n_new} the prediction should be about {expected:.4g} "
+            f"bytes, yours is {got_value:.4g}. Fit p, c = np.polyfit(np.log(ns), np.log(peaks), 1), "
+            "then return np.exp(p * np.log(n_new) + c).",
+        )
+    return Feedback(True, "your function fits the power law on log–log axes and extrapolates it.")
