@@ -15,10 +15,14 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
 
 def execute(path: Path, timeout: int = 600) -> float:
     """Run every cell of one notebook in its own folder; save it; return the seconds taken."""
     nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("jupytext", None)  # authoring metadata, if the notebook came from a .py
+    nb.metadata["kernelspec"] = KERNELSPEC
     client = NotebookClient(
         nb,
         timeout=timeout,
