@@ -65,3 +65,11 @@ def test_weights_for_rejects_a_too_large_dk():
     q, K = query_and_keys(4)
     with pytest.raises(ValueError, match="between 1 and 1024"):
         weights_for(q, K, 2048, scale=True)
+
+
+def test_output_shows_the_current_figure_as_png():
+    _, state = make_scaling_explorer()
+    (first,) = state["out"].outputs
+    state["scale"].value = True
+    (second,) = state["out"].outputs
+    assert "image/png" in first["data"] and first["data"]["image/png"] != second["data"]["image/png"]

@@ -7,12 +7,13 @@ only adds dimensions. The figure shows the scores and the softmax weights over t
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
 from course_utils.attention import softmax
 from course_utils.plotting import COLORS
@@ -20,6 +21,15 @@ from course_utils.plotting import COLORS
 __all__ = ["DK_CHOICES", "entropy", "make_scaling_explorer", "query_and_keys", "weights_for"]
 
 DK_CHOICES = (4, 8, 16, 32, 64, 128, 256, 512, 1024)
+
+
+def show_figure(out: widgets.Output, fig: plt.Figure) -> None:
+    """Replace what ``out`` shows by ``fig`` as a PNG (set directly, so no cell output is printed)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    out.outputs = ({"output_type": "display_data", "metadata": {},
+                    "data": {"image/png": png, "text/plain": "<figure>"}},)
 
 
 def entropy(weights) -> np.ndarray:
@@ -107,9 +117,7 @@ def make_scaling_explorer(
             f"<b>{w.max():.3f}</b>, entropy <b>{h:.2f}</b> nats (uniform over {n_keys} keys: "
             f"{math.log(n_keys):.2f})"
         )
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
+        show_figure(out, fig)
 
     dk_slider.observe(update, names="value")
     scale_box.observe(update, names="value")
