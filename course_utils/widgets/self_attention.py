@@ -1,0 +1,162 @@
+"""Notebook 03's explorer: self-attention step by step for one token of "Der schlaue Fuchs".
+
+Pick a token (its query) and a step: 1 its scores against every key, 2 the softmax weights,
+3 the output as the weighted sum of the values. Each step is drawn and written out in numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_utils.attention import softmax
+from course_utils.plotting import COLORS
+
+__all__ = ["make_self_attention_explorer", "show_figure", "token_step"]
+
+STEPS = {1: "1 · scores", 2: "2 · weights", 3: "3 · output"}
+
+
+def show_figure(out: widgets.Output, fig: plt.Figure) -> None:
+    """Replace what ``out`` shows by ``fig`` as a PNG (set directly, so no cell output is printed)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    out.outputs = ({"output_type": "display_data", "metadata": {},
+                    "data": {"image/png": png, "text/plain": "<figure>"}},)
+
+
+def _validate(tokens: Sequence[str], Q, K, V) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Q, K, V as float arrays, or a ValueError that says which shape does not fit."""
+    Q, K, V = (np.asarray(a, dtype=float) for a in (Q, K, V))
+    for name, a in (("Q", Q), ("K", K), ("V", V)):
+        if a.ndim != 2:
+            raise ValueError(f"{name} must be a (tokens, features) matrix, got shape {a.shape}")
+    n = len(tokens)
+    if not (Q.shape[0] == K.shape[0] == V.shape[0] == n):
+        raise ValueError(
+            f"{n} tokens but Q, K, V have {Q.shape[0]}, {K.shape[0]}, {V.shape[0]} rows: "
+            "self-attention needs one query, key and value per token"
+        )
+    if Q.shape[1] != K.shape[1]:
+        raise ValueError(f"Q has d_k={Q.shape[1]} but K has d_k={K.shape[1]}: they must match")
+    return Q, K, V
+
+
+def token_step(Q, K, V, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the query of token ``i``: scores q_i·k_j/√d_k (n,), weights (n,), output Σ_j w_j v_j (d_v,)."""
+    scores = K @ Q[i] / math.sqrt(Q.shape[1])  # (n,)
+    weights = softmax(scores)  # (n,)
+    return scores, weights, weights @ V  # (d_v,)
+
+
+def make_self_attention_explorer(
+    tokens: Sequence[str], Q, K, V, token: str | None = None, step: int = 3
+) -> tuple[widgets.Widget, dict]:
+    """Pick a token and a step, see its scores, weights and output; returns ``(ui, state)``.
+
+    ``state`` holds the controls (``"token"``, ``"step"``), the figure (``"fig"``), the bars
+    (``"score_bars"``, ``"weight_bars"``), the numbers (``"label"``) and the current
+    ``"scores"``, ``"weights"`` and ``"output"``.
+    """
+    tokens = [str(t) for t in tokens]
+    Q, K, V = _validate(tokens, Q, K, V)
+    if len(set(tokens)) != len(tokens):
+        raise ValueError(f"tokens must be distinct to be picked by name, got {tokens}")
+    token = tokens[-1] if token is None else token
+    if token not in tokens:
+        raise ValueError(f"token must be one of {tokens}, got {token!r}")
+    if step not in STEPS:
+        raise ValueError(f"step must be 1, 2 or 3, got {step!r}")
+    n, d_k, d_v = len(tokens), Q.shape[1], V.shape[1]
+    x = np.arange(n)
+
+    fig, (ax_s, ax_w, ax_o) = plt.subplots(
+        1, 3, figsize=(12.5, 3.6), gridspec_kw={"width_ratios": [1, 1, 1.3]}
+    )
+    plt.close(fig)  # shown through the Output widget (or as a static figure), not twice
+    score_bars = ax_s.bar(x, np.zeros(n), color=COLORS["sky"])
+    ax_s.axhline(0, color="black", lw=0.8)
+    ax_s.set_ylabel(f"score q·k / √{d_k}")
+    weight_bars = ax_w.bar(x, np.zeros(n), color=COLORS["blue"])
+    ax_w.set_ylim(0, 1.12)
+    ax_w.set_ylabel("attention weight")
+    for ax in (ax_s, ax_w):
+        ax.set_xticks(x, labels=tokens)
+        ax.set_xlabel("key token")
+    score_text = [ax_s.text(j, 0, "", ha="center", fontsize=9) for j in x]
+    weight_text = [ax_w.text(j, 0, "", ha="center", va="bottom", fontsize=9) for j in x]
+    v_max = float(np.abs(V).max())
+    image = ax_o.imshow(np.zeros((n + 1, d_v)), cmap="cividis", vmin=-v_max, vmax=v_max, aspect="auto")
+    ax_o.set_xticks(range(d_v), labels=[f"f{f + 1}" for f in range(d_v)])
+    ax_o.set_xlabel("value feature")
+    ax_o.axhline(n - 0.5, color="white", lw=3)
+    cells = [[ax_o.text(f, r, "", ha="center", va="center", fontsize=8) for f in range(d_v)]
+             for r in range(n + 1)]
+    fig.colorbar(image, ax=ax_o, shrink=0.8)
+
+    token_buttons = widgets.ToggleButtons(options=tokens, value=token, description="query")
+    step_buttons = widgets.ToggleButtons(options=[(v, k) for k, v in STEPS.items()], value=step,
+                                         description="step")
+    label = widgets.HTML()
+    out = widgets.Output()
+    state: dict = {"token": token_buttons, "step": step_buttons, "label": label, "out": out,
+                   "fig": fig, "score_bars": score_bars, "weight_bars": weight_bars}
+
+    def update(_change=None) -> None:
+        i, shown = tokens.index(token_buttons.value), step_buttons.value
+        scores, weights, output = token_step(Q, K, V, i)
+        state.update(scores=scores, weights=weights, output=output)
+        top = max(float(np.abs(scores).max()), 0.5) * 1.3
+        ax_s.set_ylim(-top, top)
+        for j in x:
+            score_bars[j].set_height(scores[j])
+            score_text[j].set(text=f"{scores[j]:.2f}", y=scores[j] + (0.04 if scores[j] >= 0 else -0.12) * top,
+                              va="bottom" if scores[j] >= 0 else "top")
+            weight_bars[j].set_height(weights[j])
+            weight_text[j].set(text=f"{weights[j]:.2f}", y=weights[j] + 0.02)
+        rows = np.vstack([weights[:, None] * V, output[None, :]])  # (n + 1, d_v)
+        image.set_data(rows)
+        for r in range(n + 1):
+            for f in range(d_v):
+                cells[r][f].set(text=f"{rows[r, f]:.2f}",
+                                color="black" if rows[r, f] > 0 else "white")
+        ax_o.set_yticks(range(n + 1), labels=[f"{weights[j]:.2f} × v({t})" for j, t in enumerate(tokens)]
+                        + [f"output({tokens[i]})"])
+        ax_s.set_title(f"1 · scores of '{tokens[i]}'")
+        ax_w.set_title(f"2 · weights: '{tokens[int(np.argmax(weights))]}' gets most")
+        ax_o.set_title("3 · output = Σ weight × value")
+        for k, ax in enumerate((ax_s, ax_w, ax_o), start=1):
+            visible = k <= shown  # later steps stay faint until their turn
+            for artist in ax.patches + ax.images:
+                artist.set_alpha(1.0 if visible else 0.1)
+            for artist in ax.texts + ax.get_yticklabels() * (ax is ax_o):
+                artist.set_alpha(1.0 if visible else 0.0)
+            ax.title.set_alpha(1.0 if visible else 0.3)
+        fig.suptitle(f"Self-attention for the query of '{tokens[i]}', step {shown} of 3",
+                     fontweight="bold")
+        parts = [
+            "<b>scores</b> q·k/√" + str(d_k) + ": "
+            + ", ".join(f"{html.escape(t)} {s:.2f}" for t, s in zip(tokens, scores, strict=True)),
+        ]
+        if shown >= 2:
+            parts.append("<b>weights</b> softmax: "
+                         + ", ".join(f"{html.escape(t)} {w:.2f}" for t, w in zip(tokens, weights, strict=True))
+                         + f" (sum {weights.sum():.2f})")
+        if shown >= 3:
+            parts.append(f"<b>output</b> of {html.escape(tokens[i])}: ["
+                         + ", ".join(f"{v:.2f}" for v in output) + "]")
+        label.value = "<br>".join(parts)
+        show_figure(out, fig)
+
+    token_buttons.observe(update, names="value")
+    step_buttons.observe(update, names="value")
+    update()
+    return widgets.VBox([token_buttons, step_buttons, label, out]), state
