@@ -271,6 +271,9 @@ def sinusoidal_positional_encoding(n_positions: int, d_model: int) -> torch.Tens
 class TransformerEncoder(nn.Module):
     """Token embedding (× √d_model, as in the paper) + sinusoidal positions + a stack of blocks.
 
+    The embedding starts as N(0, 1/d_model), so after the × √d_model each component has
+    unit scale, like the positional encoding it is added to.
+
     With ``norm_first=True`` a final LayerNorm follows the last block (as in GPT-2), because
     pre-LN blocks leave their output un-normalised.
     """
@@ -293,6 +296,7 @@ class TransformerEncoder(nn.Module):
         self.max_len = _positive_int(max_len, "max_len")
         self.d_model = d_model
         self.embedding = nn.Embedding(self.vocab_size, d_model)
+        nn.init.normal_(self.embedding.weight, std=d_model**-0.5)  # × √d_model → unit scale
         self.register_buffer(
             "positional_encoding", sinusoidal_positional_encoding(self.max_len, d_model), persistent=False
         )

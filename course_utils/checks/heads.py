@@ -1,0 +1,138 @@
+"""Checkers for the split/merge-heads exercise (notebook 06).
+
+``split_heads(x, n_heads)``: ``(B, n, d_model) → (B, h, n, d_k)``, head i gets the features
+``i·d_k … (i+1)·d_k − 1`` of every token; ``merge_heads(x)``: ``(B, h, n, d_k) → (B, n, h·d_k)``.
+Both checkers recognise the classic bug: reshaping straight to the target shape without the
+transpose, which gives the right shape and the wrong numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from course_utils.checks._core import Feedback, as_array, call_learner, compare, first_match
+
+__all__ = ["check_merge_heads", "check_split_heads"]
+
+# (B, n, d_model, h): n, h and d_k all differ, so a swapped axis always shows in the shape.
+CASES = [(2, 3, 8, 4), (2, 5, 12, 3)]
+
+NOT_CONTIGUOUS = (
+    "after .transpose the tensor's memory is no longer in row order, so .view cannot reshape "
+    "it: use .reshape(...) (or .contiguous().view(...)) instead."
+)
+
+
+def _input(B: int, n: int, d_model: int) -> torch.Tensor:
+    """Distinct, readable numbers: token t of sequence b holds 100·b + 10·t + feature/100."""
+    b = torch.arange(B, dtype=torch.float32)[:, None, None]
+    t = torch.arange(n, dtype=torch.float32)[None, :, None]
+    f = torch.arange(d_model, dtype=torch.float32)[None, None, :]
+    return 100 * b + 10 * t + f / 100  # (B, n, d_model)
+
+
+def _split(x: torch.Tensor, h: int) -> torch.Tensor:
+    """The reference split: (B, n, d) → (B, h, n, d_k)."""
+    B, n, d = x.shape
+    return x.reshape(B, n, h, d // h).transpose(1, 2)
+
+
+def _split_mistakes(x: torch.Tensor, h: int) -> dict:
+    """Known wrong splits, each with the advice that fixes it."""
+    B, n, d = x.shape
+    d_k = d // h
+    return {
+        "this is the classic missing-transpose bug: reshape(B, h, n, d_k) keeps the numbers in "
+        "memory order, so each 'head' gets a mix of different tokens' features. Reshape to "
+        "(B, n, h, d_k) first, then swap the token and head axes with .transpose(1, 2).":
+            lambda: x.reshape(B, h, n, d_k).numpy(),
+        "you split the features into (h, d_k) but the head axis is still behind the token axis: "
+        "the shape is (B, n, h, d_k); add .transpose(1, 2) to get (B, h, n, d_k).":
+            lambda: x.reshape(B, n, h, d_k).numpy(),
+        "the features are split as (d_k, h), so head 0 gets features 0, h, 2h, … . Split the last "
+        "axis as (h, d_k): head i must get the contiguous slice i·d_k … (i+1)·d_k − 1, as "
+        "torch.nn.MultiheadAttention does.":
+            lambda: x.reshape(B, n, d_k, h).permute(0, 3, 1, 2).numpy(),
+        "the last two axes are swapped: the shape must be (B, h, n, d_k), use .transpose(1, 2), "
+        "not a transpose that moves d_k.":
+            lambda: x.reshape(B, n, h, d_k).permute(0, 2, 3, 1).numpy(),
+    }
+
+
+def _merge_mistakes(heads: torch.Tensor) -> dict:
+    """Known wrong merges, each with the advice that fixes it."""
+    B, h, n, d_k = heads.shape
+    return {
+        "this is the classic missing-transpose bug: reshape(B, n, h·d_k) straight from "
+        "(B, h, n, d_k) mixes tokens, because the head axis still comes first in memory. "
+        "First .transpose(1, 2) to (B, n, h, d_k), then .reshape(B, n, h * d_k).":
+            lambda: heads.reshape(B, n, h * d_k).numpy(),
+        "you moved the head axis behind the tokens, (B, n, h, d_k); now put the heads side by "
+        "side with .reshape(B, n, h * d_k).":
+            lambda: heads.transpose(1, 2).numpy(),
+        "the heads are interleaved feature by feature (d_k before h). Concatenate whole heads: "
+        "transpose(1, 2) to (B, n, h, d_k) and then reshape, without moving d_k.":
+            lambda: heads.permute(0, 2, 3, 1).reshape(B, n, h * d_k).numpy(),
+        "you added the heads up; merging concatenates them side by side (B, n, h·d_k), and W_O "
+        "then mixes them.": lambda: heads.sum(1).numpy(),
+        "you averaged the heads; merging concatenates them side by side (B, n, h·d_k), and W_O "
+        "then mixes them.": lambda: heads.mean(1).numpy(),
+    }
+
+
+def _run(fn, args: tuple, name: str, description: str) -> tuple[np.ndarray | None, Feedback | None]:
+    """Call the learner's function on fresh copies and turn the result into an array."""
+    result, problem = call_learner(fn, *(a.clone() if isinstance(a, torch.Tensor) else a for a in args), name=name)
+    if problem:
+        if "view size is not compatible" in problem.message:
+            return None, Feedback(False, f"On {description}: {NOT_CONTIGUOUS}")
+        return None, Feedback(False, f"On {description}: {problem.message}")
+    return as_array(result, "the result")
+
+
+def _verdict(got: np.ndarray, expected: np.ndarray, mistakes: dict, description: str,
+             shape_hint: str, first_case: bool) -> Feedback | None:
+    """None when ``got`` is right; else the most helpful Feedback we can give."""
+    if compare(got, expected) is None:
+        return None
+    hint = first_match(got, mistakes)
+    if hint:
+        return Feedback(False, f"On {description}: {hint}")
+    if got.shape != expected.shape:
+        extra = "" if first_case else " It worked on the first case: did you hard-code a size instead of reading it from x.shape / n_heads?"
+        return Feedback(False, f"On {description} the result has shape {got.shape}, expected "
+                               f"{expected.shape} {shape_hint}.{extra}")
+    return Feedback(False, f"On {description}: " + compare(got, expected, "the result").message)
+
+
+def check_split_heads(fn) -> Feedback:
+    """Check a learner's ``fn(x, n_heads)``: (B, n, d_model) → (B, h, n, d_k)."""
+    for k, (B, n, d, h) in enumerate(CASES):
+        description = f"x of shape ({B}, {n}, {d}) with n_heads={h}"
+        x = _input(B, n, d)
+        got, problem = _run(fn, (x, h), "your split_heads", description)
+        if problem:
+            return problem
+        problem = _verdict(got, _split(x, h).numpy(), _split_mistakes(x, h), description,
+                           "= (B, h, n, d_k)", k == 0)
+        if problem:
+            return problem
+    return Feedback(True, "split_heads gives each head its own contiguous slice of every token's "
+                          "features, with the head axis in front: (B, h, n, d_k).")
+
+
+def check_merge_heads(fn) -> Feedback:
+    """Check a learner's ``fn(heads)``: (B, h, n, d_k) → (B, n, h·d_k), the inverse of the split."""
+    for k, (B, n, d, h) in enumerate(CASES):
+        heads = _split(_input(B, n, d), h).contiguous()  # (B, h, n, d_k)
+        description = f"heads of shape {tuple(heads.shape)}"
+        got, problem = _run(fn, (heads,), "your merge_heads", description)
+        if problem:
+            return problem
+        problem = _verdict(got, _input(B, n, d).numpy(), _merge_mistakes(heads), description,
+                           "= (B, n, h·d_k)", k == 0)
+        if problem:
+            return problem
+    return Feedback(True, "merge_heads puts the heads back side by side, (B, n, h·d_k), and "
+                          "undoes split_heads exactly.")

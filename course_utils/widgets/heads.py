@@ -1,0 +1,101 @@
+"""A layer/head picker for the attention maps of a trained Transformer (notebook 06)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import display
+
+from course_utils.plotting import heatmap
+
+__all__ = ["as_head_maps", "describe_head", "make_head_picker"]
+
+
+def as_head_maps(maps) -> list[np.ndarray]:
+    """Per-layer attention maps for ONE input as a list of (h, n, n) arrays, or a helpful error.
+
+    Accepts what ``TransformerEncoder.attention_maps()`` returns (tensors (B, h, n, n) with B = 1)
+    or arrays (h, n, n).
+    """
+    if isinstance(maps, (np.ndarray,)) or hasattr(maps, "detach"):
+        maps = [maps]
+    if not isinstance(maps, Sequence) or len(maps) == 0:
+        raise ValueError("maps must be a list with one attention map per layer, e.g. model.attention_maps()")
+    out = []
+    for i, m in enumerate(maps):
+        a = np.asarray(m.detach().cpu() if hasattr(m, "detach") else m, dtype=float)
+        if a.ndim == 4:
+            if a.shape[0] != 1:
+                raise ValueError(
+                    f"layer {i + 1}'s maps hold a batch of {a.shape[0]} inputs; pick one, "
+                    "e.g. [m[0] for m in model.attention_maps()]"
+                )
+            a = a[0]
+        if a.ndim != 3 or a.shape[1] != a.shape[2]:
+            raise ValueError(f"layer {i + 1}'s map has shape {a.shape}; expected (heads, n, n)")
+        out.append(a)
+    if len({a.shape for a in out}) != 1:
+        raise ValueError("every layer must have the same number of heads and positions")
+    return out
+
+
+def describe_head(weights) -> str:
+    """In words, where one head looks: its most common offset (key − query) and the weight there."""
+    w = np.asarray(weights, dtype=float)  # (n, n)
+    n = w.shape[0]
+    best = w.argmax(axis=1)
+    offsets = best - np.arange(n)
+    values, counts = np.unique(offsets, return_counts=True)
+    offset = int(values[counts.argmax()])
+    rows = [i for i in range(n) if 0 <= i + offset < n]
+    mean_w = float(np.mean([w[i, i + offset] for i in rows]))
+    share = counts.max() / n
+    if share < 0.5:
+        return f"no single offset dominates (the top offset {offset:+d} wins for only {share:.0%} of the tokens)"
+    where = {0: "itself", -1: "the token to its left", 1: "the token to its right"}.get(
+        offset, f"the token {abs(offset)} to its {'left' if offset < 0 else 'right'}"
+    )
+    return f"each token looks mostly at {where} (offset {offset:+d}, mean weight {mean_w:.2f})"
+
+
+def make_head_picker(maps, tokens: Sequence[str], title: str = "") -> tuple[widgets.Widget, dict]:
+    """Pick a layer and a head; see that head's attention map with token labels and a caption.
+
+    ``maps``: per-layer attention weights for one input (see ``as_head_maps``); ``tokens``: one
+    label per position. Returns ``(ui, state)``; ``state["shown"]`` holds what is drawn.
+    """
+    layers = as_head_maps(maps)
+    n_heads, n, _ = layers[0].shape
+    tokens = [str(t) for t in tokens]
+    if len(tokens) != n:
+        raise ValueError(f"got {len(tokens)} token labels for {n} positions: give one label per position")
+    layer = widgets.ToggleButtons(options=[(f"layer {i + 1}", i) for i in range(len(layers))],
+                                  description="Layer", style={"button_width": "70px"})
+    head = widgets.ToggleButtons(options=[(f"head {i + 1}", i) for i in range(n_heads)],
+                                 description="Head", style={"button_width": "70px"})
+    caption = widgets.HTML()
+    output = widgets.Output()
+    state: dict = {"layer": layer, "head": head, "caption": caption, "output": output, "shown": {}}
+
+    def update(*_) -> None:
+        """Redraw the chosen head's map."""
+        w = layers[layer.value][head.value]
+        text = describe_head(w)
+        state["shown"] = {"layer": layer.value, "head": head.value, "weights": w, "description": text}
+        caption.value = f"<b>Layer {layer.value + 1}, head {head.value + 1}</b>: {text}"
+        with output:
+            output.clear_output(wait=True)
+            fig = heatmap(w, tokens, tokens, annotate=n <= 10, vmin=0, vmax=1,
+                          xlabel="key (looked at)", ylabel="query (looking)",
+                          title=f"{title}layer {layer.value + 1}, head {head.value + 1}")
+            display(fig)
+            plt.close(fig)
+
+    layer.observe(update, names="value")
+    head.observe(update, names="value")
+    update()
+    controls = [head] if len(layers) == 1 else [layer, head]
+    return widgets.VBox([*controls, caption, output]), state
