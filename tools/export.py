@@ -4,7 +4,8 @@ Usage:
     python tools/export.py slides [NOTEBOOK ...]   # -> build/slides/NAME.slides.html
     python tools/export.py html [NOTEBOOK ...]     # -> build/html/NAME.html
 
-Pages are made from the stored outputs (nothing is executed). Every script and style they
+Pages are made from the stored outputs (nothing is executed); cells without a slide type
+get tools/slides.py's defaults in memory. Every script and style they
 load (reveal.js, require.js, jQuery, MathJax 2, the widget renderer) is fetched once from the
 npm registry with ``npm pack`` into build/vendor/ and referenced by relative path, so a page
 opened later without a network (``file://`` included) needs no CDN. Keep build/ together
@@ -24,6 +25,9 @@ from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter, SlidesExporter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from slides import add_slide_types  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
@@ -134,6 +138,7 @@ def export(kind: str, notebooks: list[Path], build: Path = BUILD) -> list[Path]:
     pages = []
     for path in notebooks:
         nb = without_badge_images(nbformat.read(path, as_version=4))
+        add_slide_types(nb)  # in memory: cells without a slide type get the defaults
         body, resources = exporter.from_notebook_node(
             nb, resources={"metadata": {"name": path.stem}}
         )
