@@ -7,11 +7,11 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 from matplotlib.patches import Rectangle
 
 from course_utils.attention import attention
 from course_utils.plotting import COLORS, heatmap
+from course_utils.widgets import show_figure
 
 __all__ = ["draw_formula", "explain", "make_formula_explorer"]
 
@@ -137,10 +137,7 @@ def make_formula_explorer(tokens: Sequence[str], X, W_Q, W_K, W_V, part: str = "
         p, t = state["part"].value, state["token"].value
         state["explanation"].value = explain(tokens, X, W_Q, W_K, W_V, p, t)
         state["figure"] = draw_formula(tokens, X, W_Q, W_K, W_V, p, t)
-        with state["output"]:
-            state["output"].clear_output(wait=True)
-            display(state["figure"])
-        plt.close(state["figure"])  # shown once, in the widget; not again below the cell
+        show_figure(state["output"], state["figure"])
 
     state["part"].observe(update, names="value")
     state["token"].observe(update, names="value")

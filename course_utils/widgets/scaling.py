@@ -7,8 +7,6 @@ only adds dimensions. The figure shows the scores and the softmax weights over t
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 
 import ipywidgets as widgets
@@ -17,19 +15,13 @@ import numpy as np
 
 from course_utils.attention import softmax
 from course_utils.plotting import COLORS
+from course_utils.widgets import show_figure
 
 __all__ = ["DK_CHOICES", "entropy", "make_scaling_explorer", "query_and_keys", "weights_for"]
 
 DK_CHOICES = (4, 8, 16, 32, 64, 128, 256, 512, 1024)
 
 
-def show_figure(out: widgets.Output, fig: plt.Figure) -> None:
-    """Replace what ``out`` shows by ``fig`` as a PNG (set directly, so no cell output is printed)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    png = base64.b64encode(buffer.getvalue()).decode("ascii")
-    out.outputs = ({"output_type": "display_data", "metadata": {},
-                    "data": {"image/png": png, "text/plain": "<figure>"}},)
 
 
 def entropy(weights) -> np.ndarray:

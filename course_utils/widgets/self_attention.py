@@ -6,9 +6,7 @@ Pick a token (its query) and a step: 1 its scores against every key, 2 the softm
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import math
 from collections.abc import Sequence
 
@@ -18,19 +16,13 @@ import numpy as np
 
 from course_utils.attention import softmax
 from course_utils.plotting import COLORS
+from course_utils.widgets import show_figure
 
-__all__ = ["make_self_attention_explorer", "show_figure", "token_step"]
+__all__ = ["make_self_attention_explorer", "token_step"]
 
 STEPS = {1: "1 · scores", 2: "2 · weights", 3: "3 · output"}
 
 
-def show_figure(out: widgets.Output, fig: plt.Figure) -> None:
-    """Replace what ``out`` shows by ``fig`` as a PNG (set directly, so no cell output is printed)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    png = base64.b64encode(buffer.getvalue()).decode("ascii")
-    out.outputs = ({"output_type": "display_data", "metadata": {},
-                    "data": {"image/png": png, "text/plain": "<figure>"}},)
 
 
 def _validate(tokens: Sequence[str], Q, K, V) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
