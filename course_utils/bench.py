@@ -95,6 +95,23 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def _time_calls(fn: Callable, args: Sequence[Any], number: int) -> float:
+    """Seconds per call of ``fn(*args)``, averaged over ``number`` back-to-back calls."""
+    device = _device_of(args)
+    _sync(device)
+    start = time.perf_counter()
+    for _ in range(number):
+        fn(*args)
+    _sync(device)
+    return (time.perf_counter() - start) / number
+
+
+def _calls_per_repeat(fn: Callable, args: Sequence[Any], min_repeat_s: float, warmup: int = 1) -> int:
+    """Warm up with ``warmup`` calls (at least one); return how many calls last ≥ ``min_repeat_s``."""
+    one = _time_calls(fn, args, max(warmup, 1))
+    return max(1, math.ceil(min_repeat_s / max(one, 1e-9)))
+
+
 def time_call(fn: Callable, *args: Any, warmup: int = 1, repeats: int = 5, min_repeat_s: float = 0.005) -> float:
     """Median seconds of one ``fn(*args)``: ``warmup`` untimed calls, then ``repeats`` timed repeats.
 
@@ -106,21 +123,8 @@ def time_call(fn: Callable, *args: Any, warmup: int = 1, repeats: int = 5, min_r
     warmup, repeats = int(warmup), _positive_int(repeats, "repeats")
     if warmup < 0:
         raise ValueError(f"warmup must be 0 or more, got {warmup}")
-    device = _device_of(args)
-    start = time.perf_counter()
-    for _ in range(max(warmup, 1)):
-        fn(*args)
-    _sync(device)
-    one = (time.perf_counter() - start) / max(warmup, 1)
-    number = max(1, math.ceil(min_repeat_s / max(one, 1e-9)))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn(*args)
-        _sync(device)
-        times.append((time.perf_counter() - start) / number)
-    return statistics.median(times)
+    number = _calls_per_repeat(fn, args, min_repeat_s, warmup)
+    return statistics.median(_time_calls(fn, args, number) for _ in range(repeats))
 
 
 def _cpu_peak_bytes(fn: Callable, args: Sequence[Any]) -> int:
@@ -183,14 +187,25 @@ def measure(
     time_it: bool = True,
     memory: bool = True,
 ) -> dict[str, list]:
-    """Run ``fn(q, k, v)`` at each n; return {"n", "seconds", "peak_bytes"} (lists, one entry per n)."""
-    out: dict[str, list] = {"n": [], "seconds": [], "peak_bytes": []}
-    for n in ns:
-        q, k, v = make_qkv(n, d_k, device=device)
-        out["n"].append(int(n))
-        out["seconds"].append(time_call(fn, q, k, v, repeats=repeats) if time_it else math.nan)
-        out["peak_bytes"].append(peak_memory(fn, q, k, v) if memory else 0)
-    return out
+    """Run ``fn(q, k, v)`` at each n; return {"n", "seconds", "peak_bytes"} (lists, one entry per n).
+
+    Timing is interleaved: each of the ``repeats`` rounds times every n once, so a burst of load
+    from another program slows all sizes alike instead of bending the curve; the median round wins.
+    """
+    repeats = _positive_int(repeats, "repeats")
+    inputs = [make_qkv(n, d_k, device=device) for n in ns]
+    seconds = [math.nan] * len(inputs)
+    if time_it:
+        rounds: list[list[float]] = [[] for _ in inputs]
+        numbers = [0] * len(inputs)
+        for i, qkv in enumerate(inputs):  # warm-up, and how many calls make a repeat ≥ 5 ms
+            numbers[i] = _calls_per_repeat(fn, qkv, 0.005)
+        for _ in range(repeats):
+            for i, qkv in enumerate(inputs):
+                rounds[i].append(_time_calls(fn, qkv, numbers[i]))
+        seconds = [statistics.median(r) for r in rounds]
+    peaks = [peak_memory(fn, *qkv) if memory else 0 for qkv in inputs]
+    return {"n": [int(n) for n in ns], "seconds": seconds, "peak_bytes": peaks}
 
 
 def matmul_gflops(n: int = 1024, device: str | torch.device = "cpu", repeats: int = 5) -> float:

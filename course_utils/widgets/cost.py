@@ -64,7 +64,7 @@ def plot_layer_cost(n: int, d_model: int, ax: plt.Axes | None = None) -> plt.Fig
     ax.loglog(ns, quad + lin, color=COLORS["black"], ls="--", lw=1, label="whole layer")
     ax.axvline(6 * d_model, color="grey", lw=1, ls=":")
     ax.text(6 * d_model, ax.get_ylim()[0] * 3, " parts equal: n = 6·d", color="grey", fontsize=9)
-    ax.axvline(n, color=COLORS["green"], lw=2, alpha=0.6)
+    ax.axvline(n, color=COLORS["green"], lw=2, alpha=0.6, label=f"chosen n = {n:,}")
     ax.set_xlabel("sequence length n (tokens)")
     ax.set_ylabel("FLOPs per layer")
     share = attention_share(n, d_model)
