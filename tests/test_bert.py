@@ -1,0 +1,112 @@
+"""The tokenizer, BERT's 15 % / 80-10-10 masking (statistically), the tiny BERT and its helpers."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from course_utils.bert import (
+    IGNORE,
+    BertClassifier,
+    TinyBert,
+    Tokenizer,
+    classifier_accuracy,
+    fill_mask,
+    mask_tokens,
+    masked_token_accuracy,
+    most_frequent_word,
+    pretrain,
+    train_classifier,
+)
+
+SENTENCES = ["the cook slices the pear", "the fox hides", "an owl is a kind of animal"]
+
+
+def test_tokenizer_round_trip_and_padding():
+    tok = Tokenizer(SENTENCES)
+    assert tok.vocab[:5] == ["[PAD]", "[CLS]", "[SEP]", "[MASK]", "[UNK]"]
+    ids = tok.encode("the fox hides")
+    assert tok.decode(ids) == ["[CLS]", "the", "fox", "hides", "[SEP]"]
+    assert tok.decode(tok.encode("the unicorn hides"))[2] == "[UNK]"
+    batch, pad = tok.batch(["the fox hides", "the cook slices the pear"])
+    assert batch.shape == (2, 7) and pad.dtype == torch.bool
+    assert pad[0].tolist() == [True] * 5 + [False] * 2 and (batch[0, 5:] == tok.pad_id).all()
+    with pytest.raises(ValueError, match="list of sentences"):
+        tok.batch("the fox hides")
+
+
+def test_masking_follows_the_15_and_80_10_10_rule():
+    vocab, n_special, mask_id = 200, 5, 3
+    gen = torch.Generator().manual_seed(0)
+    ids = torch.randint(n_special, vocab, (500, 40), generator=gen)
+    ids[:, 0], ids[:, -1], ids[:, -5:-1] = 1, 2, 0  # [CLS] … [PAD] [SEP]
+    inputs, labels = mask_tokens(ids, mask_id, vocab, n_special, generator=gen)
+    ordinary = ids >= n_special
+    chosen = labels != IGNORE
+    n_chosen = int(chosen.sum())  # about 0.15 * 500 * 34 = 2550
+    assert not (chosen & ~ordinary).any(), "special tokens must never be chosen"
+    assert (labels[chosen] == ids[chosen]).all() and (inputs[~chosen] == ids[~chosen]).all()
+    rate = chosen[ordinary].float().mean().item()
+    assert abs(rate - 0.15) < 0.01  # sd ≈ 0.0027
+    to_mask = (inputs[chosen] == mask_id).float().mean().item()
+    kept = (inputs[chosen] == ids[chosen]).float().mean().item()
+    replaced = 1 - to_mask - kept
+    assert abs(to_mask - 0.8) < 0.03 and abs(replaced - 0.1) < 0.025 and abs(kept - 0.1) < 0.025, (
+        n_chosen, to_mask, replaced, kept)
+    assert (inputs[chosen] >= n_special).logical_or(inputs[chosen] == mask_id).all()
+
+
+def test_masking_validates_input():
+    with pytest.raises(ValueError, match="torch.long"):
+        mask_tokens(torch.zeros(2, 3), 3, 10, 5)
+    with pytest.raises(ValueError, match="probability"):
+        mask_tokens(torch.zeros(2, 3, dtype=torch.long), 3, 10, 5, p=1.5)
+
+
+def test_tiny_bert_shapes_attention_and_classifier():
+    torch.manual_seed(0)
+    tok = Tokenizer(SENTENCES)
+    model = TinyBert(len(tok), d_model=16, n_heads=2, n_layers=2, d_ff=32)
+    ids, pad = tok.batch(SENTENCES)
+    assert model(ids, pad).shape == (3, ids.shape[1], 16)
+    assert model.mlm_logits(ids, pad).shape == (3, ids.shape[1], len(tok))
+    maps = model.attention_maps()
+    assert maps.shape == (2, 3, 2, ids.shape[1], ids.shape[1])
+    assert torch.allclose(maps.sum(-1), torch.ones(maps.shape[:-1]))
+    assert (maps[:, 1, :, :, 5:] == 0).all(), "padding must get no attention"
+    clf = BertClassifier(model, 4)
+    assert clf(ids, pad).shape == (3, 4)
+    with pytest.raises(ValueError, match="divisible"):
+        TinyBert(10, d_model=10, n_heads=3)
+    with pytest.raises(ValueError, match="max_len"):
+        model(torch.ones(1, 40, dtype=torch.long))
+
+
+def test_pretraining_learns_and_fill_mask_answers():
+    torch.manual_seed(0)
+    sentences = ["the cook slices the pear", "the driver parks the car"] * 50
+    tok = Tokenizer(sentences)
+    model = TinyBert(len(tok), d_model=32, n_heads=2, n_layers=1, d_ff=64, dropout=0.0)
+    losses = pretrain(model, tok, sentences, steps=150, batch_size=32, lr=1e-2, seed=0)
+    assert sum(losses[-10:]) / 10 < sum(losses[:10]) / 10 / 2
+    top = fill_mask(model, tok, "the driver parks the [MASK]", k=3)
+    assert len(top) == 3 and top[0][0] == "car" and 0 < top[0][1] <= 1
+    assert top[0][1] >= top[1][1] >= top[2][1]
+    acc, base = masked_token_accuracy(model, tok, sentences[:4], most_frequent_word(sentences))
+    assert 0 <= base < acc <= 1
+    for bad, match in (("the driver parks the car", "exactly one"),
+                       ("the [MASK] drives the unicorn", "unknown word"),
+                       ("[MASK] [MASK]", "exactly one")):
+        with pytest.raises(ValueError, match=match):
+            fill_mask(model, tok, bad)
+    with pytest.raises(ValueError, match="k must"):
+        fill_mask(model, tok, "the [MASK] parks the car", k=0)
+
+
+def test_classifier_training_fits_a_small_set():
+    torch.manual_seed(0)
+    pairs = [("the cook slices the pear", 0), ("the driver parks the car", 1)] * 8
+    tok = Tokenizer([s for s, _ in pairs])
+    clf = BertClassifier(TinyBert(len(tok), d_model=16, n_heads=2, n_layers=1, d_ff=32), 2)
+    train_classifier(clf, tok, pairs, epochs=15, batch_size=8, lr=1e-2, seed=0)
+    assert classifier_accuracy(clf, tok, pairs) == 1.0

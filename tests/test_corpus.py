@@ -1,0 +1,93 @@
+"""The shipped corpus is what its generator writes, has the grammar's structure, and loads cleanly."""
+
+from __future__ import annotations
+
+import collections
+from pathlib import Path
+
+import pytest
+
+from course_utils import corpus
+from course_utils.corpus import (
+    NOUNS,
+    TOPICS,
+    generate_corpus,
+    generate_topic_task,
+    load_corpus,
+    load_topic_task,
+    topic_of,
+)
+
+BARE_VERBS = {bare for verbs in (*corpus.VERBS.values(), corpus.GENERIC_VERBS) for _, bare in verbs}
+DATA = Path(corpus.__file__).parent / "data"
+
+
+def test_shipped_files_are_reproduced_by_the_generator(tmp_path):
+    corpus.write_data(tmp_path)
+    for name in ("corpus.txt", "topics.tsv"):
+        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+def test_data_is_small_and_documented():
+    assert sum(p.stat().st_size for p in DATA.iterdir()) < 2_000_000
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    assert "python -m course_utils.corpus" in readme and "licen" in readme.lower()
+
+
+def test_generator_is_seeded():
+    assert generate_corpus(50, seed=3) == generate_corpus(50, seed=3)
+    assert generate_corpus(50, seed=3) != generate_corpus(50, seed=4)
+    with pytest.raises(ValueError, match="positive"):
+        generate_corpus(0)
+
+
+def test_grammar_has_agreement_and_co_occurrence():
+    sentences = generate_corpus(3000)
+    for s in sentences:
+        words = s.split()
+        for a, nxt in zip(words, words[1:], strict=False):
+            if a in ("a", "an"):
+                assert a == ("an" if nxt[0] in "aeiou" else "a"), s
+        if "not" in words:
+            i = words.index("not")
+            assert words[i - 1] == "does" and words[i + 1] in BARE_VERBS, s
+        if words[-4:-1] == ["a", "kind", "of"]:
+            assert topic_of(words[1]) == words[-1], s
+    # a topic's verb is followed by nouns of that topic only
+    for s in sentences:
+        words = s.split()
+        if "slices" in words:
+            assert topic_of(words[-1]) == "food", s
+
+
+def test_vocabulary_is_balanced():
+    counts = collections.Counter(w for s in generate_corpus(5000) for w in s.split())
+    for topic in TOPICS:
+        assert counts[topic] > 50 and all(counts[n] > 10 for n in NOUNS[topic])
+    assert counts["the"] == max(counts.values())
+
+
+def test_load_corpus_holds_out_unseen_sentences():
+    train, held = load_corpus()
+    assert len(train) > 10_000 and len(held) > 300
+    assert not set(held) & set(train)
+    with pytest.raises(ValueError, match="fraction"):
+        load_corpus(held_out=1.5)
+
+
+def test_topic_task_labels_follow_the_noun():
+    pairs = generate_topic_task(200)
+    for sentence, topic in pairs:
+        assert topic_of(sentence.split()[-1]) == topic
+    train, test = load_topic_task(n_train=120, n_test=400, seed=7)
+    assert len(train) == 120 and len(test) == 400
+    assert {t for _, t in train} == set(TOPICS)
+    assert load_topic_task(seed=7) == load_topic_task(seed=7)
+    with pytest.raises(ValueError, match="n_train"):
+        load_topic_task(n_train=0)
+
+
+def test_topic_of_explains_unknown_words():
+    assert topic_of("fox") == "animal"
+    with pytest.raises(ValueError, match="not a noun"):
+        topic_of("unicorn")
