@@ -68,5 +68,5 @@ def test_names_each_typical_mistake(fn, phrase):
 
 def test_feedback_renders_as_text_and_html():
     fb = check_attention(None)
-    assert repr(fb).startswith("❌ Not yet.") and "<div" in fb._repr_html_()
-    assert repr(check_attention(right)).startswith("✅ Correct!")
+    assert repr(fb).startswith("❌ Not yet:") and "<div" in fb._repr_html_()
+    assert repr(check_attention(right)).startswith("✅ Correct:")

@@ -22,10 +22,10 @@ class Feedback:
     message: str
 
     def __repr__(self) -> str:
-        return ("✅ Correct! " if self.passed else "❌ Not yet. ") + self.message
+        return ("✅ Correct: " if self.passed else "❌ Not yet: ") + self.message
 
     def _repr_html_(self) -> str:
-        color, mark = ("#009E73", "✅ Correct!") if self.passed else ("#D55E00", "❌ Not yet.")
+        color, mark = ("#009E73", "✅ Correct:") if self.passed else ("#D55E00", "❌ Not yet:")
         return (
             f'<div style="border-left:6px solid {color};padding:6px 10px;margin:4px 0">'
             f"<b>{mark}</b> {html.escape(self.message)}</div>"
