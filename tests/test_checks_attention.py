@@ -6,7 +6,7 @@ import torch
 
 from course_utils.attention import attention, softmax
 from course_utils.checks import Feedback
-from course_utils.checks.attention import check_attention
+from course_utils.checks.attention import check_attention, check_causal_attention
 
 
 def right(Q, K, V):
@@ -70,3 +70,38 @@ def test_feedback_renders_as_text_and_html():
     fb = check_attention(None)
     assert repr(fb).startswith("❌ Not yet:") and "<div" in fb._repr_html_()
     assert repr(check_attention(right)).startswith("✅ Correct:")
+
+
+def causal_right(Q, K, V):
+    n = Q.shape[0]
+    return attention(Q, K, V, mask=np.tril(np.ones((n, n), dtype=bool)))[0]
+
+
+def _masked_after_softmax(Q, K, V):
+    return np.tril(softmax(Q @ K.T / 2.0)) @ V
+
+
+def _zero_not_inf(Q, K, V):
+    n = Q.shape[0]
+    return softmax(np.where(np.triu(np.ones((n, n), dtype=bool), k=1), 0.0, Q @ K.T / 2.0)) @ V
+
+
+CAUSAL_MISTAKES = [
+    (lambda Q, K, V: attention(Q, K, V)[0], "no mask is applied"),
+    (lambda Q, K, V: attention(Q, K, V, mask=np.triu(np.ones((Q.shape[0],) * 2, dtype=bool)))[0], "wrong way round"),
+    (_zero_not_inf, "not -inf"),
+    (_masked_after_softmax, "after the softmax"),
+    (lambda Q, K, V: causal_right(Q, K, V) * 2, "wrong values"),
+    (lambda Q, K, V: None, "returned None"),
+    ("causal", "expected a function"),
+]
+
+
+def test_causal_checker_accepts_right_answer():
+    assert check_causal_attention(causal_right).passed
+
+
+@pytest.mark.parametrize("fn,phrase", CAUSAL_MISTAKES)
+def test_causal_checker_names_each_mistake(fn, phrase):
+    feedback = check_causal_attention(fn)
+    assert not feedback.passed and phrase in feedback.message, feedback.message

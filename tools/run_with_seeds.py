@@ -41,11 +41,16 @@ def run(path: Path, seed: int) -> tuple[str, bool, float, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[7, 11])
+    parser.add_argument("--seeds", nargs="+", default=["7", "11"])
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args()
-    jobs = [(nb, s) for s in args.seeds for nb in args.notebooks]
+    # `--seeds 7 11 notebooks/x.ipynb` is fine: whatever is not a number is a notebook
+    seeds = [int(s) for s in args.seeds if s.isdigit()]
+    notebooks = args.notebooks + [Path(s) for s in args.seeds if not s.isdigit()]
+    if not seeds or not notebooks:
+        parser.error("give at least one seed and one notebook")
+    jobs = [(nb, s) for s in seeds for nb in notebooks]
     failures = 0
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for (_, seed), (name, ok, seconds, error) in zip(jobs, pool.map(lambda j: run(*j), jobs), strict=True):

@@ -1,4 +1,4 @@
-"""Checkers for the attention exercises (notebook 04)."""
+"""Checkers for the attention exercises of notebook 04: plain and causal attention."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 from course_utils.attention import attention, softmax
 from course_utils.checks._core import Feedback, as_array, call_learner, compare, first_match
 
-__all__ = ["check_attention"]
+__all__ = ["check_attention", "check_causal_attention"]
 
 
 def _cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
@@ -70,3 +70,50 @@ def check_attention(fn) -> Feedback:
             )
         return Feedback(False, f"On {description}: " + compare(got, expected, "the output").message)
     return Feedback(True, "your function computes softmax(Q·Kᵀ/√d_k)·V for square and uneven shapes.")
+
+
+def _causal_mistakes(Q: np.ndarray, K: np.ndarray, V: np.ndarray) -> dict:
+    """Known wrong answers for causal attention, each with the advice that fixes it."""
+    n_q, n_k, d_k = Q.shape[0], K.shape[0], Q.shape[-1]
+    S = Q @ K.T / np.sqrt(d_k)
+    future = np.triu(np.ones((n_q, n_k), dtype=bool), k=1)  # True where j > i
+    w = softmax(S)
+    zeroed = np.where(future, 0.0, w)
+    return {
+        "no mask is applied: every token still sees the future. Set the scores above the "
+        "diagonal to -inf before the softmax.": lambda: w @ V,
+        "the mask is the wrong way round: token i must see tokens j ≤ i (the lower triangle, "
+        "np.tril), and not the ones after it.": lambda: softmax(np.where(np.tril(np.ones((n_q, n_k), dtype=bool), k=-1), -np.inf, S)) @ V,
+        "the masked scores are set to 0, not -inf: exp(0) = 1, so the future still gets "
+        "weight. Use -np.inf.": lambda: softmax(np.where(future, 0.0, S)) @ V,
+        "the weights are masked after the softmax, so the rows no longer sum to 1. Mask the "
+        "scores before the softmax.": lambda: zeroed @ V,
+    }
+
+
+def check_causal_attention(fn) -> Feedback:
+    """Check a learner's ``fn(Q, K, V) -> output`` for left-to-right (causal) attention."""
+    rng = np.random.default_rng(4321)
+    for n in (4, 6):
+        Q, K, V = (rng.normal(size=(n, 4)) * 1.5 for _ in range(3))
+        result, problem = call_learner(fn, Q.copy(), K.copy(), V.copy(), name="your causal attention")
+        if problem:
+            return problem
+        got, problem = as_array(result, "the output")
+        if problem:
+            return problem
+        expected, _ = attention(Q, K, V, mask=np.tril(np.ones((n, n), dtype=bool)))
+        if compare(got, expected) is None:
+            continue
+        hint = first_match(got, _causal_mistakes(Q, K, V))
+        if hint:
+            return Feedback(False, hint)
+        future_changed = V.copy()
+        future_changed[-1] += 10.0
+        later, problem = call_learner(fn, Q.copy(), K.copy(), future_changed, name="your causal attention")
+        if problem is None and np.shape(later) == got.shape:
+            later_arr = np.asarray(later.detach() if hasattr(later, "detach") else later, dtype=float)
+            if not np.allclose(later_arr[:-1], got[:-1]):
+                return Feedback(False, "changing the last token changes earlier outputs: the future leaks in.")
+        return Feedback(False, compare(got, expected, "the output").message)
+    return Feedback(True, "every token attends only to itself and the tokens before it.")
