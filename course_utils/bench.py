@@ -107,8 +107,10 @@ def _time_calls(fn: Callable, args: Sequence[Any], number: int) -> float:
 
 
 def _calls_per_repeat(fn: Callable, args: Sequence[Any], min_repeat_s: float, warmup: int = 1) -> int:
-    """Warm up with ``warmup`` calls (at least one); return how many calls last ≥ ``min_repeat_s``."""
-    one = _time_calls(fn, args, max(warmup, 1))
+    """Warm up with ``warmup`` calls, time one more; return how many calls last ≥ ``min_repeat_s``."""
+    for _ in range(warmup):
+        fn(*args)
+    one = _time_calls(fn, args, 1)
     return max(1, math.ceil(min_repeat_s / max(one, 1e-9)))
 
 
