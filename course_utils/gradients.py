@@ -63,9 +63,12 @@ def gradient_norm_to_first_token(
     n_trials = _positive_int(n_trials, "n_trials")
     seed = _non_negative_int(seed, "seed")
     gen = torch.Generator().manual_seed(seed)
+    xs = [torch.randn(length, d, generator=gen) for _ in range(n_trials)]  # each (length, d)
+    if isinstance(model, SequenceModel):  # fast path: every trial and output feature in one batch
+        return _batched_norm(model, xs)
     norms = []
-    for _ in range(n_trials):
-        x = torch.randn(length, d, generator=gen).requires_grad_(True)  # (length, d)
+    for x in xs:
+        x = x.requires_grad_(True)
         y = model(x)
         if not isinstance(y, torch.Tensor):
             raise TypeError(
@@ -90,6 +93,22 @@ def gradient_norm_to_first_token(
                 squared += float((grad[0].double() ** 2).sum())  # row 0 = ∂y_last[k]/∂x_1
         norms.append(squared**0.5)
     return float(np.mean(norms))
+
+
+def _batched_norm(model: SequenceModel, xs: list[torch.Tensor]) -> float:
+    """The same measurement for an RNN in one forward and one backward pass.
+
+    Each trial's input is copied once per output feature k (the batch axis); summing
+    ``y_last[k]`` of copy k and differentiating gives row k of the Jacobian in copy k, because
+    the copies do not interact.
+    """
+    n_out = model.module.hidden_size
+    x = torch.stack(xs, dim=1).repeat_interleave(n_out, dim=1)  # (length, trials * n_out, d)
+    x = x.to(torch.float64).requires_grad_(True)
+    y_last = model(x)[-1].reshape(len(xs), n_out, n_out)  # (trials, copy k, feature)
+    (grad,) = torch.autograd.grad(y_last.diagonal(dim1=1, dim2=2).sum(), x)
+    rows = grad[0].reshape(len(xs), n_out, -1)  # (trials, k, d): ∂y_last[k]/∂x_1 for each trial
+    return float(rows.pow(2).sum(dim=(1, 2)).sqrt().mean())
 
 
 def gradient_norms_by_distance(
@@ -120,7 +139,10 @@ def gradient_norms_by_distance(
         takes_seed = True
     model = model_factory(seed) if takes_seed else model_factory()
     return np.array(
-        [gradient_norm_to_first_token(model, k + 1, d, n_trials=n_trials, seed=seed) for k in distances]
+        [
+            gradient_norm_to_first_token(model, k + 1, d, n_trials=n_trials, seed=seed)
+            for k in distances
+        ]
     )
 
 
@@ -134,10 +156,13 @@ class SequenceModel:
             p.requires_grad_(False)  # we differentiate with respect to the input only
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor) or x.ndim != 2:
-            raise ValueError(f"{self.name} expects a tensor of shape (length, d), got {getattr(x, 'shape', x)!r}")
+        """Hidden states for ``x`` of shape (length, d) -> (length, hidden), or batched (length, batch, d)."""
+        if not isinstance(x, torch.Tensor) or x.ndim not in (2, 3):
+            raise ValueError(
+                f"{self.name} expects a tensor of shape (length, d), got {getattr(x, 'shape', x)!r}"
+            )
         # computed in float64 so that gradients of 1e-30 do not underflow to zero
-        out, _ = self.module(x.to(torch.float64))  # unbatched: (length, d) -> (length, hidden)
+        out, _ = self.module(x.to(torch.float64))
         return out
 
     def __repr__(self) -> str:
@@ -159,7 +184,9 @@ def _build(kind: str, d: int, hidden: int, seed: int) -> nn.Module:
     return module.double()
 
 
-def tanh_rnn(d: int, seed: int = 0, hidden: int = 32, spectral_radius: float | None = None) -> SequenceModel:
+def tanh_rnn(
+    d: int, seed: int = 0, hidden: int = 32, spectral_radius: float | None = None
+) -> SequenceModel:
     """A vanilla RNN, ``h_t = tanh(W_x x_t + W_h h_{t-1} + b)``, as a function of the input.
 
     Weights use PyTorch's default initialisation; ``spectral_radius`` rescales ``W_h`` so its
@@ -168,7 +195,11 @@ def tanh_rnn(d: int, seed: int = 0, hidden: int = 32, spectral_radius: float | N
     """
     module = _build("rnn", d, hidden, seed)
     if spectral_radius is not None:
-        if isinstance(spectral_radius, bool) or not isinstance(spectral_radius, (int, float)) or spectral_radius <= 0:
+        if (
+            isinstance(spectral_radius, bool)
+            or not isinstance(spectral_radius, (int, float))
+            or spectral_radius <= 0
+        ):
             raise ValueError(f"spectral_radius must be a positive number, got {spectral_radius!r}")
         with torch.no_grad():
             w = module.weight_hh_l0

@@ -23,8 +23,12 @@ def test_linear_model_gives_the_known_jacobian_norm():
     def model(x):
         return x @ A + x[:1] @ B
 
-    assert gradient_norm_to_first_token(model, 4, 3, n_trials=2) == pytest.approx(float(B.norm()), rel=1e-5)
-    assert gradient_norm_to_first_token(model, 1, 3, n_trials=2) == pytest.approx(float((A + B).norm()), rel=1e-5)
+    assert gradient_norm_to_first_token(model, 4, 3, n_trials=2) == pytest.approx(
+        float(B.norm()), rel=1e-5
+    )
+    assert gradient_norm_to_first_token(model, 1, 3, n_trials=2) == pytest.approx(
+        float((A + B).norm()), rel=1e-5
+    )
 
 
 def test_model_that_ignores_token_one_has_zero_gradient():
@@ -43,7 +47,9 @@ def test_self_attention_like_callable_is_accepted():
 
 def test_tanh_rnn_gradient_vanishes_over_distance_50():
     for seed in (0, 7, 11):
-        g = gradient_norms_by_distance(lambda s: tanh_rnn(8, s), [1, 51], d=8, n_trials=3, seed=seed)
+        g = gradient_norms_by_distance(
+            lambda s: tanh_rnn(8, s), [1, 51], d=8, n_trials=3, seed=seed
+        )
         assert g[0] / g[1] >= 100
 
 
@@ -58,9 +64,13 @@ def test_measurement_is_deterministic_and_does_not_touch_the_global_rng():
     torch.manual_seed(123)
     before = torch.rand(1)
     torch.manual_seed(123)
-    a = gradient_norms_by_distance(lambda s: tanh_rnn(4, s, hidden=8), [1, 5], d=4, n_trials=2, seed=3)
+    a = gradient_norms_by_distance(
+        lambda s: tanh_rnn(4, s, hidden=8), [1, 5], d=4, n_trials=2, seed=3
+    )
     assert torch.rand(1) == before
-    b = gradient_norms_by_distance(lambda s: tanh_rnn(4, s, hidden=8), [1, 5], d=4, n_trials=2, seed=3)
+    b = gradient_norms_by_distance(
+        lambda s: tanh_rnn(4, s, hidden=8), [1, 5], d=4, n_trials=2, seed=3
+    )
     np.testing.assert_array_equal(a, b)
 
 
@@ -70,8 +80,12 @@ def test_no_underflow_at_long_distances():
 
 
 def test_spectral_radius_knob():
-    small = gradient_norms_by_distance(lambda s: tanh_rnn(8, s, spectral_radius=0.5), [20], d=8, n_trials=2)
-    big = gradient_norms_by_distance(lambda s: tanh_rnn(8, s, spectral_radius=1.0), [20], d=8, n_trials=2)
+    small = gradient_norms_by_distance(
+        lambda s: tanh_rnn(8, s, spectral_radius=0.5), [20], d=8, n_trials=2
+    )
+    big = gradient_norms_by_distance(
+        lambda s: tanh_rnn(8, s, spectral_radius=1.0), [20], d=8, n_trials=2
+    )
     assert small[0] < big[0]
     with pytest.raises(ValueError, match="spectral_radius"):
         tanh_rnn(8, 0, spectral_radius=-1)
@@ -88,7 +102,14 @@ def test_spectral_radius_knob():
     ],
 )
 def test_bad_arguments_get_a_clear_message(kwargs, message):
-    args = {"model": tanh_rnn(3, 0, hidden=4), "length": 3, "d": 3, "n_trials": 1, "seed": 0, **kwargs}
+    args = {
+        "model": tanh_rnn(3, 0, hidden=4),
+        "length": 3,
+        "d": 3,
+        "n_trials": 1,
+        "seed": 0,
+        **kwargs,
+    }
     with pytest.raises(ValueError, match=message):
         gradient_norm_to_first_token(**args)
 
@@ -106,3 +127,19 @@ def test_bad_models_get_a_clear_message():
         gradient_norms_by_distance(lambda s: tanh_rnn(3, s), [], d=3)
     with pytest.raises(TypeError, match="model_factory"):
         gradient_norms_by_distance(tanh_rnn(3, 0)(torch.zeros(2, 3)), [1], d=3)
+
+
+def test_fast_batched_path_equals_the_generic_loop():
+    for model in (tanh_rnn(5, 1, hidden=6), lstm(5, 1, hidden=6), gru(5, 1, hidden=6)):
+        fast = gradient_norm_to_first_token(model, 9, 5, n_trials=3, seed=2)
+        slow = gradient_norm_to_first_token(lambda x, m=model: m(x), 9, 5, n_trials=3, seed=2)
+        assert fast == pytest.approx(slow, rel=1e-6)
+
+
+def test_rnn_models_accept_batches():
+    model = tanh_rnn(4, 0, hidden=5)
+    assert model(torch.zeros(7, 4)).shape == (7, 5)
+    assert model(torch.zeros(7, 3, 4)).shape == (7, 3, 5)
+    with pytest.raises(ValueError, match="shape"):
+        model(torch.zeros(4))
+    assert repr(model) == "tanh_rnn(d=4, hidden=5)"
