@@ -76,10 +76,10 @@ def check_predict_peak(fn) -> Feedback:
             continue
         for hint, candidate in _typical_mistakes(ns, peaks, n_new).items():
             if _matches(got_value, candidate):
-                return Feedback(False, f"With {description} and n_new = {n_new}: {hint}")
+                return Feedback(False, f"for {description} and n_new = {n_new}, {hint}")
         return Feedback(
             False,
-            f"With {description} and n_new = {n_new} the prediction should be about {expected:.4g} "
+            f"for {description} and n_new = {n_new} the prediction should be about {expected:.4g} "
             f"bytes, yours is {got_value:.4g}. Fit p, c = np.polyfit(np.log(ns), np.log(peaks), 1), "
             "then return np.exp(p * np.log(n_new) + c).",
         )
