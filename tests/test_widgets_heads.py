@@ -27,6 +27,8 @@ def test_describe_head_names_the_offset():
     assert "right" in describe_head(shifted(6, 1))
     assert "itself" in describe_head(np.eye(5))
     assert "no single offset" in describe_head(np.full((6, 6), 1 / 6))  # uniform: no favourite
+    blurred = 0.2 * shifted(6, -1) + 0.8 / 6  # favourite offset -1, but only 0.33 of the weight
+    assert "spread out" in describe_head(blurred) and "-1" in describe_head(blurred)
 
 
 def test_picker_follows_the_controls():

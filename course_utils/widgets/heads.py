@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
 from course_utils.plotting import heatmap
+from course_utils.widgets import show_figure
 
 __all__ = ["as_head_maps", "describe_head", "make_head_picker"]
 
@@ -55,6 +54,8 @@ def describe_head(weights) -> str:
     share = counts.max() / n
     if share < 0.5:
         return f"no single offset dominates (the top offset {offset:+d} wins for only {share:.0%} of the tokens)"
+    if mean_w < 0.4:
+        return f"attention is spread out (its favourite offset {offset:+d} gets only {mean_w:.2f} on average)"
     where = {0: "itself", -1: "the token to its left", 1: "the token to its right"}.get(
         offset, f"the token {abs(offset)} to its {'left' if offset < 0 else 'right'}"
     )
@@ -86,13 +87,10 @@ def make_head_picker(maps, tokens: Sequence[str], title: str = "") -> tuple[widg
         text = describe_head(w)
         state["shown"] = {"layer": layer.value, "head": head.value, "weights": w, "description": text}
         caption.value = f"<b>Layer {layer.value + 1}, head {head.value + 1}</b>: {text}"
-        with output:
-            output.clear_output(wait=True)
-            fig = heatmap(w, tokens, tokens, annotate=n <= 10, vmin=0, vmax=1,
-                          xlabel="key (looked at)", ylabel="query (looking)",
-                          title=f"{title}layer {layer.value + 1}, head {head.value + 1}")
-            display(fig)
-            plt.close(fig)
+        fig = heatmap(w, tokens, tokens, annotate=n <= 10, vmin=0, vmax=1,
+                      xlabel="key (looked at)", ylabel="query (looking)",
+                      title=f"{title}layer {layer.value + 1}, head {head.value + 1}")
+        show_figure(output, fig)
 
     layer.observe(update, names="value")
     head.observe(update, names="value")
