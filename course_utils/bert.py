@@ -16,6 +16,7 @@ from torch import nn
 from course_utils.transformer import TransformerBlock
 
 __all__ = [
+    "CHECKPOINT_CONFIG",
     "SPECIALS",
     "IGNORE",
     "Tokenizer",
@@ -24,10 +25,19 @@ __all__ = [
     "BertClassifier",
     "pretrain",
     "fill_mask",
+    "load_pretrained",
     "masked_token_accuracy",
     "train_classifier",
     "classifier_accuracy",
 ]
+
+# The settings of the shipped checkpoint (tools/make_bert_checkpoint.py) and of the notebook.
+CHECKPOINT_CONFIG = {
+    "model": {"d_model": 64, "n_heads": 4, "n_layers": 2, "d_ff": 128, "max_len": 16,
+              "dropout": 0.0, "norm_first": True},
+    "train": {"batch_size": 64, "lr": 3e-3},
+    "steps": 5000,
+}
 
 SPECIALS = ("[PAD]", "[CLS]", "[SEP]", "[MASK]", "[UNK]")
 IGNORE = -100  # label of a position the loss skips (F.cross_entropy's ignore_index)
@@ -94,10 +104,14 @@ def mask_tokens(ids: torch.Tensor, mask_id: int, vocab_size: int, n_special: int
 
 
 class TinyBert(nn.Module):
-    """Token + position + segment embeddings, post-LN encoder blocks with GELU, an MLM head."""
+    """Token + position + segment embeddings, encoder blocks with GELU, an MLM head.
+
+    ``norm_first=True`` (pre-LN) is the default because it escapes the early plateau of MLM
+    training far sooner in a few thousand steps; BERT itself is post-LN (``norm_first=False``).
+    """
 
     def __init__(self, vocab_size: int, d_model: int = 64, n_heads: int = 4, n_layers: int = 2,
-                 d_ff: int = 128, max_len: int = 16, dropout: float = 0.1):
+                 d_ff: int = 128, max_len: int = 16, dropout: float = 0.1, norm_first: bool = True):
         super().__init__()
         if d_model % n_heads:
             raise ValueError(f"d_model={d_model} must be divisible by n_heads={n_heads}")
@@ -108,7 +122,8 @@ class TinyBert(nn.Module):
         self.norm = nn.LayerNorm(d_model)
         self.drop = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(
-            TransformerBlock(d_model, n_heads, d_ff, dropout=dropout, activation="gelu")
+            TransformerBlock(d_model, n_heads, d_ff, dropout=dropout, norm_first=norm_first,
+                             activation="gelu")
             for _ in range(n_layers)
         )
         # MLM head: transform, then score every word with the (tied) token embeddings.
@@ -204,19 +219,24 @@ def fill_mask(model: TinyBert, tok: Tokenizer, sentence: str, k: int = 5
 
 @torch.no_grad()
 def masked_token_accuracy(model: TinyBert, tok: Tokenizer, sentences: Sequence[str],
-                          baseline_word: str = "the") -> tuple[float, float]:
-    """Mask every word of every sentence in turn; top-1 accuracy of the model and of always
-    guessing ``baseline_word``. Deterministic: no random masking."""
+                          baseline_word: str = "the", only: set[str] | None = None
+                          ) -> tuple[float, float]:
+    """Mask every word of every sentence in turn (or only the words in ``only``); top-1 accuracy
+    of the model and of always guessing ``baseline_word``. Deterministic: no random masking."""
     model.eval()
     inputs, targets, pads = [], [], []
     ids, pad = tok.batch(list(sentences))
     for b in range(ids.shape[0]):
         for j in range(1, int(pad[b].sum()) - 1):  # skip [CLS] and [SEP]
+            if only is not None and tok.vocab[int(ids[b, j])] not in only:
+                continue
             x = ids[b].clone()
             targets.append(int(x[j]))
             x[j] = tok.mask_id
             inputs.append((x, j))
             pads.append(pad[b])
+    if not inputs:
+        raise ValueError("no word of these sentences is in `only`: nothing to mask")
     x = torch.stack([i for i, _ in inputs])
     where = torch.tensor([j for _, j in inputs])
     logits = model.mlm_logits(x, torch.stack(pads))[torch.arange(len(inputs)), where]
@@ -258,6 +278,24 @@ def classifier_accuracy(clf: BertClassifier, tok: Tokenizer, pairs: Sequence[tup
     return (predicted == torch.tensor([c for _, c in pairs])).float().mean().item()
 
 
-def most_frequent_word(sentences: Sequence[str]) -> str:
-    """The most frequent word of a corpus (the baseline's guess for every blank)."""
-    return Counter(w for s in sentences for w in s.split()).most_common(1)[0][0]
+def load_pretrained(path: str | None = None) -> TinyBert:
+    """The shipped checkpoint (made by tools/make_bert_checkpoint.py), loaded with weights_only=True."""
+    from importlib import resources
+
+    from course_utils.corpus import load_corpus
+
+    source = resources.files("course_utils").joinpath("data", "tiny_bert.pt") if path is None else path
+    tok = Tokenizer(load_corpus()[0])
+    model = TinyBert(len(tok), **CHECKPOINT_CONFIG["model"])
+    with resources.as_file(source) if path is None else open(path, "rb") as f:
+        state = torch.load(f, weights_only=True)
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def most_frequent_word(sentences: Sequence[str], only: set[str] | None = None) -> str:
+    """The most frequent word of a corpus (or of its words in ``only``): the baseline's guess."""
+    counts = Counter(w for s in sentences for w in s.split() if only is None or w in only)
+    if not counts:
+        raise ValueError("no word of these sentences is in `only`")
+    return counts.most_common(1)[0][0]

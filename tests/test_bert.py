@@ -12,12 +12,14 @@ from course_utils.bert import (
     Tokenizer,
     classifier_accuracy,
     fill_mask,
+    load_pretrained,
     mask_tokens,
     masked_token_accuracy,
     most_frequent_word,
     pretrain,
     train_classifier,
 )
+from course_utils.corpus import load_corpus
 
 SENTENCES = ["the cook slices the pear", "the fox hides", "an owl is a kind of animal"]
 
@@ -110,3 +112,25 @@ def test_classifier_training_fits_a_small_set():
     clf = BertClassifier(TinyBert(len(tok), d_model=16, n_heads=2, n_layers=1, d_ff=32), 2)
     train_classifier(clf, tok, pairs, epochs=15, batch_size=8, lr=1e-2, seed=0)
     assert classifier_accuracy(clf, tok, pairs) == 1.0
+
+
+def test_accuracy_and_baseline_can_be_restricted_to_some_words():
+    sentences = ["the cook slices the pear", "the fox hides", "the fox runs"]
+    assert most_frequent_word(sentences) == "the"
+    assert most_frequent_word(sentences, only={"fox", "pear"}) == "fox"
+    with pytest.raises(ValueError, match="only"):
+        most_frequent_word(sentences, only={"unicorn"})
+    tok = Tokenizer(sentences)
+    model = TinyBert(len(tok), d_model=16, n_heads=2, n_layers=1, d_ff=32)
+    acc, base = masked_token_accuracy(model, tok, sentences, "fox", only={"fox"})
+    assert base == 1.0 and 0 <= acc <= 1
+    with pytest.raises(ValueError, match="nothing to mask"):
+        masked_token_accuracy(model, tok, sentences, "fox", only={"unicorn"})
+
+
+def test_shipped_checkpoint_loads_safely_and_knows_topics():
+    model = load_pretrained()
+    assert isinstance(model, TinyBert) and not model.training
+    tok = Tokenizer(load_corpus()[0])
+    assert fill_mask(model, tok, "a fox is a kind of [MASK]", 1)[0][0] == "animal"
+    assert fill_mask(model, tok, "an onion is a kind of [MASK]", 1)[0][0] == "food"
