@@ -52,3 +52,75 @@ def test_names_the_mistake_and_never_crashes(fn, phrase):
 def test_feedback_renders_as_html():
     html = check_softmax_jacobian(right)._repr_html_()
     assert "Correct" in html
+
+
+# --- Exercise 1: Var(q·k) estimated by simulation --------------------------------------------
+
+from course_utils.checks.scaling import check_dot_variance  # noqa: E402
+
+
+def simulate(d_k, n_pairs, rng):
+    q = rng.standard_normal((n_pairs, d_k))  # (pairs, d_k)
+    k = rng.standard_normal((n_pairs, d_k))
+    return float((q * k).sum(axis=1).var())
+
+
+def _pairs(d_k, n_pairs, rng):
+    return rng.standard_normal((n_pairs, d_k)), rng.standard_normal((n_pairs, d_k))
+
+
+def test_variance_accepts_right_simulations():
+    assert check_dot_variance(simulate).passed
+    assert check_dot_variance(lambda d, n, rng: np.einsum("pd,pd->p", *_pairs(d, n, rng)).var(ddof=1)).passed
+    assert check_dot_variance(lambda d, n, rng: torch.tensor(simulate(d, n, rng))).passed
+    assert check_dot_variance(lambda d, n, rng: np.array([simulate(d, n, rng)])).passed
+
+
+def test_variance_accepts_other_draw_orders_for_many_generators():
+    """The 15 % tolerance is statistical: a right answer drawn another way passes for any seed."""
+    for offset in range(20):
+        def shifted(d, n, rng, offset=offset):
+            rng = np.random.default_rng(rng.integers(1 << 30) + offset)
+            k, q = _pairs(d, n, rng)
+            return float((q * k).sum(axis=1).var())
+        assert check_dot_variance(shifted).passed, offset
+
+
+def _variance_not_implemented(d_k, n_pairs, rng):
+    raise NotImplementedError
+
+
+VARIANCE_MISTAKES = [
+    (lambda d, n, rng: float((np.prod(_pairs(d, n, rng), axis=0)).sum(axis=1).std()), ".std()"),
+    (lambda d, n, rng: float((rng.standard_normal((n, d)) ** 2).sum(axis=1).var()), "Var(q·q)"),
+    (lambda d, n, rng: float(np.prod(_pairs(d, n, rng), axis=0).var()), "about 1 whatever d_k"),
+    (lambda d, n, rng: float((np.prod(_pairs(d, n, rng), axis=0).sum(axis=1) / np.sqrt(d)).var()),
+     "about 1 whatever d_k"),
+    (lambda d, n, rng: float(np.prod(_pairs(d, n, rng), axis=0).sum(axis=1).mean()), "mean of q·k"),
+    (lambda d, n, rng: float((rng.random((n, d)) * rng.random((n, d))).sum(axis=1).var()), "uniform"),
+    (lambda d, n, rng: float(np.prod(_pairs(d, n, rng), axis=0).sum(axis=0).var()), "axis=0"),
+    (lambda d, n, rng: np.prod(_pairs(d, n, rng), axis=0).sum(axis=1), "dot products themselves"),
+    (lambda d, n, rng: np.prod(_pairs(d, n, rng), axis=0).var(axis=0), "one per component"),
+    (lambda d, n, rng: np.zeros((2, 2)), "shape (2, 2)"),
+    (lambda d, n, rng: float((np.random.standard_normal((n, d)) * np.random.standard_normal((n, d)))
+                             .sum(axis=1).var()), "seeded the same"),
+    (lambda d, n, rng: d, "does not simulate"),
+    (lambda d, n, rng: 3 * d, "within 15 %"),
+    (lambda d, n, rng: (simulate(d, n, rng), d), "tuple"),
+    (lambda d, n, rng: float("nan"), "nan"),
+    (lambda d, n, rng: True, "returned True"),
+    (lambda d, n, rng: "64", "returned a str"),
+    (lambda d, n, rng: rng.standard_normal((n, d)) @ rng.standard_normal((d + 1, n)), "raised ValueError"),
+    (_variance_not_implemented, "not written yet"),
+    (lambda d, n, rng: None, "returned None"),
+    (None, "is None"),
+    (64.0, "expected a function"),
+]
+
+
+@pytest.mark.parametrize("fn, phrase", VARIANCE_MISTAKES)
+def test_variance_names_the_mistake_and_never_crashes(fn, phrase):
+    feedback = check_dot_variance(fn)
+    assert isinstance(feedback, Feedback)
+    assert not feedback.passed
+    assert phrase in feedback.message, feedback.message

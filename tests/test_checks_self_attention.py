@@ -64,3 +64,71 @@ def test_names_the_mistake_and_never_crashes(fn, phrase):
     assert isinstance(feedback, Feedback)
     assert not feedback.passed
     assert phrase in feedback.message, feedback.message
+
+
+# --- Exercise 2: the permutation-equivariance test ------------------------------------------
+
+from course_utils.checks.self_attention import (  # noqa: E402
+    _equivariance_cases,
+    _equivariance_layers,
+    check_equivariance_test,
+)
+
+
+def equivariant(layer, X, perm):
+    return np.allclose(layer(X[perm]), layer(X)[perm])
+
+
+def test_equivariance_accepts_right_tests_numpy_and_torch():
+    assert check_equivariance_test(equivariant).passed
+    assert check_equivariance_test(
+        lambda layer, X, perm: torch.allclose(torch.tensor(layer(X[perm])), torch.tensor(layer(X)[perm]))
+    ).passed
+    assert check_equivariance_test(
+        lambda layer, X, perm: np.abs(layer(X[perm]) - layer(X)[perm]).max() < 1e-9
+    ).passed
+
+
+def test_equivariance_cases_hold_and_self_attention_differs_in_rounding():
+    layers = _equivariance_layers()
+    X = np.random.default_rng(7).normal(size=(5, 4))
+    for name, _, perm, right in _equivariance_cases():
+        assert np.allclose(layers[name](X[perm]), layers[name](X)[perm]) == right, name
+    cycle = _equivariance_cases()[0][2]
+    attn = layers["self-attention"]
+    # the exact-equality mistake is recognisable only if self-attention differs in the last bits
+    assert not np.array_equal(attn(X[cycle]), attn(X)[cycle])
+
+
+def _equivariance_not_implemented(layer, X, perm):
+    raise NotImplementedError
+
+
+EQUIVARIANCE_MISTAKES = [
+    (lambda layer, X, perm: np.allclose(layer(X[perm]), layer(X)), "not with layer(X)"),
+    (lambda layer, X, perm: False, "not with layer(X)"),
+    (lambda layer, X, perm: np.allclose(layer(X[perm]), layer(X[perm])), "even causal attention"),
+    (lambda layer, X, perm: True, "even causal attention"),
+    (lambda layer, X, perm: np.allclose(layer(X[perm]), layer(X)[np.argsort(perm)]), "inverse permutation"),
+    (lambda layer, X, perm: np.allclose(layer(X[np.argsort(perm)]), layer(X)[perm]), "inverse permutation"),
+    (lambda layer, X, perm: np.array_equal(layer(X[perm]), layer(X)[perm]), "exact equality"),
+    (lambda layer, X, perm: bool((layer(X[perm]) == layer(X)[perm]).all()), "exact equality"),
+    (lambda layer, X, perm: layer(X[perm]) == layer(X)[perm], "array of shape (5, 4)"),
+    (lambda layer, X, perm: np.abs(layer(X[perm]) - layer(X)[perm]).max(), "returned the number"),
+    (lambda layer, X, perm: "yes", "returned a str"),
+    (lambda layer, X, perm: np.allclose(layer(X[:, perm]), layer(X)[:, perm]), "not X[:, perm]"),
+    (lambda layer, X, perm: bool(perm[1] == 0), "for self-attention and a cycle of all 5 tokens"),
+    (lambda layer, X, perm: layer(X[perm]) @ X, "raised ValueError"),
+    (_equivariance_not_implemented, "not written yet"),
+    (lambda layer, X, perm: None, "returned None"),
+    (None, "is None"),
+    (np.allclose(1, 1), "expected a function"),
+]
+
+
+@pytest.mark.parametrize("fn, phrase", EQUIVARIANCE_MISTAKES)
+def test_equivariance_names_the_mistake_and_never_crashes(fn, phrase):
+    feedback = check_equivariance_test(fn)
+    assert isinstance(feedback, Feedback)
+    assert not feedback.passed
+    assert phrase in feedback.message, feedback.message

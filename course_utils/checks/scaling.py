@@ -1,6 +1,9 @@
-"""Checker for the exercise of notebook 05: the Jacobian of softmax, ``diag(p) − p·pᵀ``."""
+"""Checkers for the exercises of notebook 05: Var(q·k) estimated by simulation, and the Jacobian
+of softmax, ``diag(p) − p·pᵀ``."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -8,7 +11,7 @@ import torch
 from course_utils.attention import softmax
 from course_utils.checks._core import Feedback, as_array, call_learner, compare, first_match
 
-__all__ = ["check_softmax_jacobian"]
+__all__ = ["check_dot_variance", "check_softmax_jacobian"]
 
 
 def _cases() -> list[tuple[str, np.ndarray]]:
@@ -61,3 +64,117 @@ def check_softmax_jacobian(fn) -> Feedback:
             return Feedback(False, f"For {description}: {hint}")
         return Feedback(False, f"For {description}: " + compare(got, expected, "the Jacobian").message)
     return Feedback(True, "your Jacobian equals torch's autograd of softmax, diag(p) − p·pᵀ, also when saturated.")
+
+
+# --- Exercise 1: estimate Var(q·k) by simulation ---------------------------------------------
+
+_N_PAIRS = 4_000  # small enough that even a learner's (n_pairs, n_pairs) matrix fits in memory
+_TOLERANCE = 0.15  # relative; with 4 000 pairs a right estimate is within about 3 % (1 s.e.)
+
+
+def _as_number(value, d_k: int, n_pairs: int) -> tuple[float | None, Feedback | None]:
+    """The learner's estimate as a float, or a Feedback saying why it is not one number."""
+    if isinstance(value, (bool, np.bool_)):
+        return None, Feedback(False, f"your function returned {value}; return the estimated variance, a number.")
+    if isinstance(value, tuple):
+        return None, Feedback(False, f"your function returned a tuple of {len(value)} items; return one "
+                              "number, the variance of the simulated dot products.")
+    if isinstance(value, (str, bytes)):
+        return None, Feedback(False, f"your function returned a {type(value).__name__} ({value!r}); return "
+                              "the number itself, e.g. float(dots.var()).")
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None, Feedback(False, f"your function returned a {type(value).__name__}; return one number, "
+                              "e.g. float(dots.var()).")
+    if arr.size != 1:
+        if arr.shape == (n_pairs,):
+            return None, Feedback(False, f"your function returned the {n_pairs} dot products themselves; "
+                                  "return their variance, e.g. float(dots.var()).")
+        if arr.shape == (d_k,):
+            return None, Feedback(False, f"your function returned {d_k} numbers, one per component: first "
+                                  "add up the d_k products of each pair (sum over axis=1, giving one dot "
+                                  "product per pair), then take the variance of those sums.")
+        return None, Feedback(False, f"your function returned an array of shape {arr.shape}; return one "
+                              "number, the variance of all the simulated dot products.")
+    number = float(arr.reshape(()))
+    if not np.isfinite(number):
+        return None, Feedback(False, f"your estimate is {number}: look for a division by zero or an "
+                              "overflow.")
+    return number, None
+
+
+def _variance_mistakes(d_k: int) -> dict[str, Callable[[float], bool]]:
+    """Recognisable wrong estimates for one d_k, each with the advice that fixes it."""
+    def near(target: float) -> Callable[[float], bool]:
+        return lambda est: abs(est - target) <= _TOLERANCE * abs(target) + 0.02
+
+    return {
+        "you returned the standard deviation (about √d_k); the variance is its square: use .var(), "
+        "not .std().": near(np.sqrt(d_k)),
+        "your estimate is about 2·d_k: that is Var(q·q). q and k must be two independent vectors: draw "
+        "k separately from q.": near(2.0 * d_k),
+        "your estimate is about 1 whatever d_k is: that is the variance of one product q_i·k_i, or of "
+        "the scaled score q·k/√d_k. Add up all d_k products of a pair (no scaling) and take the variance "
+        "of those sums.": near(1.0),
+        "your estimate is about 0: that is the mean of q·k (which is 0), not its variance.":
+            lambda est: abs(est) <= 0.1 * np.sqrt(d_k),
+        "your estimate is about 7·d_k/144: rng.random draws uniform numbers in [0, 1) (variance 1/12). "
+        "Use rng.standard_normal for components with mean 0 and variance 1.": near(7.0 * d_k / 144),
+        f"your estimate is of the order of n_pairs ({_N_PAIRS}), not d_k: you added up over the pairs "
+        "(axis=0). Sum over the d_k components of each pair (axis=1).":
+            lambda est: est >= 0.02 * _N_PAIRS,
+    }
+
+
+def check_dot_variance(fn) -> Feedback:
+    """Check a learner's ``fn(d_k, n_pairs, rng) -> float``: Var(q·k) estimated from simulated pairs.
+
+    Right means: close to the theory d_k (within 15 %) for d_k = 5 and 64, the same number
+    again for a generator seeded the same, and a different number for another seed.
+    """
+    estimates = {}
+    for d_k in (5, 64):
+        result, problem = call_learner(fn, d_k, _N_PAIRS, np.random.default_rng(d_k),
+                                       name="your estimate_dot_variance")
+        if problem:
+            return problem
+        estimate, problem = _as_number(result, d_k, _N_PAIRS)
+        if problem:
+            return problem
+        estimates[d_k] = estimate
+    wrong = [d_k for d_k, est in estimates.items() if abs(est / d_k - 1) > _TOLERANCE]
+    if wrong:
+        for message in _variance_mistakes(wrong[0]):
+            if all(_variance_mistakes(d_k)[message](est) for d_k, est in estimates.items()):
+                return Feedback(False, message)
+        d_k = wrong[0]
+        return Feedback(False, f"for d_k = {d_k} and {_N_PAIRS} pairs your estimate is {estimates[d_k]:.3g}, "
+                        f"but Var(q·k) should come out close to {d_k} (within 15 %). Draw q and k of shape "
+                        "(n_pairs, d_k) with rng.standard_normal, multiply them element-wise, sum over "
+                        "axis=1 and return the variance of those n_pairs dot products.")
+    again, problem = call_learner(fn, 64, _N_PAIRS, np.random.default_rng(64), name="your estimate_dot_variance")
+    if problem:
+        return problem
+    again, problem = _as_number(again, 64, _N_PAIRS)
+    if problem:
+        return problem
+    if not np.isclose(again, estimates[64], rtol=1e-9, atol=0):
+        return Feedback(False, f"two calls with generators seeded the same gave {estimates[64]:.4g} and "
+                        f"{again:.4g}: draw q and k from the rng you are given (rng.standard_normal), not "
+                        "from np.random or torch, so that the experiment can be repeated exactly.")
+    other, problem = call_learner(fn, 64, _N_PAIRS, np.random.default_rng(1), name="your estimate_dot_variance")
+    if problem:
+        return problem
+    other, problem = _as_number(other, 64, _N_PAIRS)
+    if problem:
+        return problem
+    if other == estimates[64]:
+        return Feedback(False, f"your function gives exactly {other:.6g} for two differently seeded "
+                        "generators: it does not simulate. Draw q and k from rng and return the variance "
+                        "of the simulated dot products, not the formula d_k.")
+    return Feedback(True, f"your simulation gives Var(q·k) ≈ {estimates[5]:.2f} for d_k = 5 and "
+                    f"{estimates[64]:.1f} for d_k = 64, close to the theory d_k, and it is reproducible "
+                    "from the rng.")

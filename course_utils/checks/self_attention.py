@@ -1,13 +1,16 @@
-"""Checker for the exercise of notebook 03: self-attention for every token at once."""
+"""Checkers for the exercises of notebook 03: self-attention for every token at once, and a
+permutation-equivariance test."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
 from course_utils.attention import attention, softmax
 from course_utils.checks._core import Feedback, as_array, call_learner, compare, first_match
 
-__all__ = ["check_self_attention"]
+__all__ = ["check_equivariance_test", "check_self_attention"]
 
 
 def _cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
@@ -68,3 +71,135 @@ def check_self_attention(fn) -> Feedback:
         return Feedback(False, f"On {description}: " + compare(got, expected, "the output").message)
     return Feedback(True, "your function lets every token attend to every token in one go, "
                     "softmax(Q·Kᵀ/√d_k)·V with Q, K, V = X·W_Q, X·W_K, X·W_V.")
+
+
+# --- Exercise 2: a permutation-equivariance test ---------------------------------------------
+
+_N, _D = 5, 4  # tokens and features of the checker's test sentence
+_CYCLE = np.array([1, 2, 3, 4, 0])  # every token moves one place: not its own inverse
+_SWAP = np.array([1, 0, 2, 3, 4])  # the first two tokens swap: its own inverse
+
+
+def _equivariance_layers() -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+    """Layers (n, d) -> (n, d) for the checker: some ignore token order, some do not."""
+    rng = np.random.default_rng(2025)
+    W_Q, W_K, W_V = (rng.normal(size=(_D, _D)) for _ in range(3))
+    positions = rng.normal(size=(_N, _D))  # one vector per place, as in notebook 06
+
+    def attend(X: np.ndarray, causal: bool = False) -> np.ndarray:
+        Q, K, V = X @ W_Q, X @ W_K, X @ W_V
+        scores = Q @ K.T / np.sqrt(_D)  # (n, n)
+        if causal:
+            scores = np.where(np.tril(np.ones((len(X), len(X)), dtype=bool)), scores, -np.inf)
+        weights = softmax(scores)
+        # the weighted sum over keys, added up in key order: shuffling the keys changes the
+        # order of the additions, so results agree only up to rounding (as in any real layer)
+        return (weights[:, :, None] * V[None, :, :]).sum(axis=1)  # (n, d)
+
+    return {
+        "self-attention": attend,
+        "np.tanh on each token": np.tanh,
+        "causal self-attention": lambda X: attend(X, causal=True),
+        "self-attention after adding a position vector to each place": lambda X: attend(X + positions),
+        "a running mean over the tokens": lambda X: np.cumsum(X, axis=0) / np.arange(1, len(X) + 1)[:, None],
+    }
+
+
+_WHY = {
+    "self-attention": "every token's output depends on its own vector and on the set of all tokens, "
+    "not on where they sit, so shuffling the tokens only shuffles the outputs",
+    "np.tanh on each token": "each output row depends on its own token alone",
+    "causal self-attention": "the mask lets each place see only the places before it, so after a "
+    "shuffle a token sees different tokens",
+    "self-attention after adding a position vector to each place": "a token moved to a new place "
+    "gets a different position vector added, so its output changes",
+    "a running mean over the tokens": "the mean up to a place depends on which tokens come before it",
+}
+
+
+def _equivariance_cases() -> list[tuple[str, str, np.ndarray, bool]]:
+    """(layer name, description, perm, right answer) for each test the checker runs."""
+    return [
+        ("self-attention", "a cycle of all 5 tokens", _CYCLE, True),
+        ("self-attention", "a swap of the first two tokens", _SWAP, True),
+        ("np.tanh on each token", "a cycle of all 5 tokens", _CYCLE, True),
+        ("causal self-attention", "a cycle of all 5 tokens", _CYCLE, False),
+        ("self-attention after adding a position vector to each place", "a swap of the first two tokens",
+         _SWAP, False),
+        ("a running mean over the tokens", "a cycle of all 5 tokens", _CYCLE, False),
+    ]
+
+
+def _equivariance_mistakes() -> dict[str, Callable]:
+    """Known wrong tests (learner's signature), each with the advice that fixes it."""
+    return {
+        "your test says that not even self-attention or np.tanh on each token is equivariant. After "
+        "the shuffle the outputs come out in the new order: compare layer(X[perm]) with layer(X)[perm], "
+        "not with layer(X).": lambda layer, X, perm: bool(np.allclose(layer(X[perm]), layer(X))),
+        "your test says every layer is equivariant, even causal attention and a running mean, where "
+        "order matters. Compare the output of the shuffled tokens, layer(X[perm]), with the shuffled "
+        "output, layer(X)[perm]; do not shuffle both inputs (or both outputs).":
+            lambda layer, X, perm: True,
+        "your test works for a swap of two tokens but not for a cycle of five: one side uses the "
+        "inverse permutation (np.argsort(perm) undoes perm). Use the same perm on both sides: "
+        "layer(X[perm]) against layer(X)[perm].":
+            lambda layer, X, perm: bool(np.allclose(layer(X[perm]), layer(X)[np.argsort(perm)])),
+        "your test passes np.tanh but rejects self-attention: it asks for exact equality. Self-attention "
+        "adds the weighted values in a different order after a shuffle, so the results agree only up to "
+        "rounding (about 1e-16); compare with np.allclose(a, b).":
+            lambda layer, X, perm: bool(np.array_equal(layer(X[perm]), layer(X)[perm])),
+    }
+
+
+def _as_verdict(value) -> tuple[bool | None, Feedback | None]:
+    """The learner's answer as True/False, or a Feedback saying why it is not a yes/no answer."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value), None
+    if hasattr(value, "detach") and getattr(value, "ndim", None) == 0 and str(value.dtype) == "torch.bool":
+        return bool(value), None  # a 0-d torch bool, e.g. from (a == b).all()
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape) > 0:
+        return None, Feedback(False, f"your test returned an array of shape {tuple(shape)} (one comparison "
+                              "per number); reduce it to one answer with np.allclose(a, b).")
+    if isinstance(value, (int, float, np.number)) or (shape is not None and len(shape) == 0):
+        return None, Feedback(False, f"your test returned the number {float(value):.3g}; return True or False, e.g. "
+                              "np.allclose(layer(X[perm]), layer(X)[perm]), not a difference.")
+    return None, Feedback(False, f"your test returned a {type(value).__name__}; it must return True or "
+                          "False (np.allclose(...) gives one).")
+
+
+def check_equivariance_test(fn) -> Feedback:
+    """Check a learner's ``fn(layer, X, perm) -> bool``: True when ``layer`` ignores the order of tokens.
+
+    The test is right when it answers ``layer(X[perm])`` equals ``layer(X)[perm]`` up to
+    rounding: True for self-attention and a per-token layer, False for layers that use order.
+    """
+    layers = _equivariance_layers()
+    X = np.random.default_rng(7).normal(size=(_N, _D))  # (n, d)
+    answers = []
+    for name, _, perm, _ in _equivariance_cases():
+        result, problem = call_learner(fn, layers[name], X.copy(), perm.copy(), name="your test")
+        if problem:
+            if "raised IndexError" in problem.message:
+                return Feedback(False, problem.message + " perm reorders the tokens, which are the rows: "
+                                "X[perm], not X[:, perm].")
+            return problem
+        verdict, problem = _as_verdict(result)
+        if problem:
+            return problem
+        answers.append(verdict)
+    expected = [right for *_, right in _equivariance_cases()]
+    if answers == expected:
+        return Feedback(True, "your test accepts self-attention and a per-token layer, and catches causal "
+                        "attention, position vectors and a running mean, which all depend on order.")
+    for message, mistake in _equivariance_mistakes().items():
+        pattern = [mistake(layers[name], X.copy(), perm) for name, _, perm, _ in _equivariance_cases()]
+        if pattern == answers:
+            return Feedback(False, message)
+    for (name, description, _, right), got in zip(_equivariance_cases(), answers, strict=True):
+        if got != right:
+            return Feedback(False, f"for {name} and {description} your test answered {got}, but the "
+                            f"right answer is {right}: {_WHY[name]}. The test is "
+                            "np.allclose(layer(X[perm]), layer(X)[perm]).")
+    return Feedback(False, "your test gives a wrong answer for some layer; the test is "
+                    "np.allclose(layer(X[perm]), layer(X)[perm]).")  # not reached: some answer differs
