@@ -88,8 +88,8 @@ def test_pretraining_learns_and_fill_mask_answers():
     torch.manual_seed(0)
     sentences = ["the cook slices the pear", "the driver parks the car"] * 50
     tok = Tokenizer(sentences)
-    model = TinyBert(len(tok), d_model=32, n_heads=2, n_layers=1, d_ff=64, dropout=0.0)
-    losses = pretrain(model, tok, sentences, steps=150, batch_size=32, lr=1e-2, seed=0)
+    model = TinyBert(len(tok), d_model=16, n_heads=2, n_layers=1, d_ff=32, dropout=0.0)
+    losses = pretrain(model, tok, sentences, steps=60, batch_size=16, lr=1e-2, seed=0)
     assert sum(losses[-10:]) / 10 < sum(losses[:10]) / 10 / 2
     top = fill_mask(model, tok, "the driver parks the [MASK]", k=3)
     assert len(top) == 3 and top[0][0] == "car" and 0 < top[0][1] <= 1
