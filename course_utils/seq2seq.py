@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_utils.data import SequenceTask
+from course_utils.data import SequenceTask, source_position
 
 __all__ = [
     "AdditiveAttention",
@@ -36,6 +36,7 @@ __all__ = [
     "Seq2Seq",
     "additive_attention",
     "additive_scores",
+    "alignment_offsets",
     "count_parameters",
     "evaluate_by_length",
     "make_model",
@@ -244,9 +245,15 @@ class ProgressBar:
     """
 
     def __init__(
-        self, total: int, label: str = "training", width: int = 30, every: int = 10, stream=None
+        self,
+        total: int,
+        label: str = "training",
+        width: int = 30,
+        every: int | None = None,
+        stream=None,
     ):
-        self.total, self.label, self.width, self.every = total, label, width, max(1, every)
+        self.total, self.label, self.width = total, label, width
+        self.every = max(1, every if every is not None else total // 20)
         self.stream = stream if stream is not None else sys.stdout
 
     def _bar(self, done: int) -> str:
@@ -377,3 +384,33 @@ def evaluate_by_length(
         token_acc.append(correct.float().mean().item())
         seq_acc.append(correct.all(dim=1).float().mean().item())
     return LengthReport(np.array(lengths), np.array(token_acc), np.array(seq_acc), model.kind)
+
+
+def alignment_offsets(weights, task_name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where attention falls relative to the position each output step must copy.
+
+    ``weights`` is ``(n, L_out, L_src)`` with ``L_out = L_src = L``. Returns ``(offsets, mass,
+    peak)``: ``offsets`` runs from ``-(L-1)`` to ``L-1``; ``mass[k]`` is the mean attention
+    weight at source position ``ideal_i + offsets[k]``; ``peak`` is ``(n, L)``, the offset of
+    each step's most-attended position (0 = exactly the position it must copy).
+    """
+    w = (
+        weights.detach().cpu().numpy()
+        if isinstance(weights, torch.Tensor)
+        else np.asarray(weights, dtype=float)
+    )
+    if w.ndim != 3 or w.shape[1] != w.shape[2]:
+        raise ValueError(
+            f"weights must have shape (n, L, L) (examples, output steps, source positions); got {w.shape}"
+        )
+    length = w.shape[1]
+    ideal = source_position(task_name, length)  # (L,)
+    offsets = np.arange(-(length - 1), length)
+    mass = np.zeros(offsets.size)
+    steps = np.arange(length)
+    for j in range(
+        length
+    ):  # add the weight on source position j to its offset from each step's ideal
+        np.add.at(mass, j - ideal + length - 1, w[:, steps, j].mean(axis=0))
+    peak = w.argmax(axis=-1) - ideal[None, :]
+    return offsets, mass / length, peak

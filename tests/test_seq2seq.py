@@ -22,6 +22,15 @@ from course_utils.seq2seq import (
 )
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny models train much faster on one thread (and the notebooks use one)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def _random_score_inputs(seed=0, S=4, L=5, d_h=6, A=3):
     rng = np.random.default_rng(seed)
     return (
@@ -172,3 +181,22 @@ def test_longest_good_length():
     assert report.longest_good_length(0.9) == 4
     assert report.longest_good_length(0.99) == 2
     assert LengthReport(np.array([2]), np.array([0.1]), np.zeros(1)).longest_good_length() == 0
+
+
+def test_alignment_offsets_of_a_perfect_and_a_shifted_alignment():
+    from course_utils.data import expected_alignment
+    from course_utils.seq2seq import alignment_offsets
+
+    perfect = expected_alignment("reverse", 5)[None]  # (1, 5, 5)
+    offsets, mass, peak = alignment_offsets(perfect, "reverse")
+    assert offsets.tolist() == list(range(-4, 5))
+    assert mass[offsets == 0] == pytest.approx(1.0) and mass.sum() == pytest.approx(1.0)
+    assert np.all(peak == 0)
+    shifted = np.zeros((2, 4, 4))
+    for i in range(4):
+        shifted[:, i, min(3 - i + 1, 3)] = 1.0  # one position to the right of the mirror (clipped)
+    offsets, mass, peak = alignment_offsets(torch.tensor(shifted), "reverse")
+    assert mass[offsets == 1] == pytest.approx(0.75) and mass[offsets == 0] == pytest.approx(0.25)
+    assert peak[0].tolist() == [0, 1, 1, 1]
+    with pytest.raises(ValueError, match="shape"):
+        alignment_offsets(np.zeros((3, 4)), "reverse")

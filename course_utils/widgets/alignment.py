@@ -73,11 +73,15 @@ def draw_alignment(examples: dict, example: int = 0, step: int | None = None) ->
         vmin=0,
         vmax=1,
         colorbar=step is None,
-        xlabel="source token and position j",
+        xlabel="source token, position j (dashed box: the digit being written)",
         ylabel="output step i: token written",
         title=f"Learned alignment, {examples['task']} (length {length})",
     )
     axes[0].tick_params(axis="x", labelrotation=0)
+    for i, j in enumerate(source_position(examples["task"], length)):  # the digit being written
+        axes[0].add_patch(
+            Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=1, ls="--", ec="white")
+        )
     if step is not None:
         axes[0].add_patch(
             Rectangle((-0.5, step - 0.5), length, 1, fill=False, lw=3, ec=COLORS["vermillion"])
@@ -88,7 +92,7 @@ def draw_alignment(examples: dict, example: int = 0, step: int | None = None) ->
         axes[1].set_xticks(range(length), labels=src_labels)
         axes[1].set_ylim(0, 1)
         axes[1].set_ylabel(f"attention weight α_{step}j")
-        axes[1].set_xlabel("source token and position j (ideal position in vermillion)")
+        axes[1].set_xlabel("source token and position j (vermillion: the digit being written)")
         axes[1].set_title(f"Step {step} writes '{out[step]}': where it looked")
     return fig
 
