@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from course_utils.checks._core import Feedback, as_array, call_learner
 
-__all__ = ["check_predict_peak", "reference_predict_peak"]
+__all__ = ["check_max_context", "check_predict_peak", "reference_max_context", "reference_predict_peak"]
 
 
 def reference_predict_peak(ns, peaks, n_new: float) -> float:
@@ -84,3 +86,83 @@ def check_predict_peak(fn) -> Feedback:
             "then return np.exp(p * np.log(n_new) + c).",
         )
     return Feedback(True, "your function fits the power law on log–log axes and extrapolates it.")
+
+
+def reference_max_context(budget_bytes: int, bytes_per_value: int) -> int:
+    """The longest context: the largest n whose n×n score matrix fits, n²·bytes_per_value ≤ budget."""
+    return math.isqrt(int(budget_bytes) // int(bytes_per_value))
+
+
+def _context_cases() -> list[tuple[str, int, int]]:
+    """A budget the matrix fills exactly (n = 4096), then budgets that are not a square number of values."""
+    return [
+        ("a budget of 32 MiB at fp16 (2 bytes a number)", 32 * 2**20, 2),
+        ("a budget of 2·10⁹ bytes at fp32 (4 bytes a number)", 2 * 10**9, 4),
+        ("a budget of 80 GiB at fp16 (2 bytes a number)", 80 * 2**30, 2),
+    ]
+
+
+def _context_mistakes(budget: int, bpv: int) -> list[tuple[str, float]]:
+    """Known wrong answers for the longest context, each with the advice that fixes it."""
+    exact = math.isqrt(budget // bpv)
+    return [
+        ("you returned how many numbers fit (budget / bytes), but the matrix holds n² numbers: "
+         "take the square root.", budget / bpv),
+        ("you forgot the bytes per number: divide the budget by bytes_per_value before the "
+         "square root.", math.isqrt(budget)),
+        ("you multiplied by the bytes per number; divide instead: "
+         "n = √(budget / bytes_per_value).", math.isqrt(budget * bpv)),
+        ("you divided after the square root; divide inside it: "
+         "n = √(budget / bytes_per_value).", math.sqrt(budget) / bpv),
+        ("you rounded up: at that n the matrix needs more than the budget and does not fit. "
+         "Round down (int(...) or math.isqrt).", math.ceil(math.sqrt(budget / bpv))),
+        ("a matrix that fills the budget exactly still fits: use n²·bytes_per_value ≤ budget "
+         "(≤, not <).", exact - 1),
+    ]
+
+
+def check_max_context(fn) -> Feedback:
+    """Check a learner's ``fn(budget_bytes, bytes_per_value) -> n``: largest n with n²·bytes ≤ budget."""
+    for description, budget, bpv in _context_cases():
+        result, problem = call_learner(fn, budget, bpv, name="your max_context function")
+        if problem:
+            return problem
+        got, problem = as_array(result, "your answer")
+        if problem:
+            return problem
+        if got.size != 1:
+            return Feedback(
+                False,
+                f"your function returned {got.size} numbers (shape {got.shape}); return one whole "
+                "number, the longest context in tokens.",
+            )
+        got_value = float(got.reshape(()))
+        expected = reference_max_context(budget, bpv)
+        if got_value == expected:
+            continue
+        if got_value < 1:
+            return Feedback(
+                False,
+                f"for {description} you returned {got_value:.6g}; a context is at least one token. "
+                "Solve n²·bytes_per_value ≤ budget for n.",
+            )
+        for hint, wrong in _context_mistakes(budget, bpv):
+            if wrong != expected and math.isclose(got_value, wrong, rel_tol=1e-9):
+                return Feedback(False, f"for {description}, {hint}")
+        if got_value != math.floor(got_value) and math.floor(got_value) == expected:
+            return Feedback(
+                False,
+                f"for {description} you returned {got_value:.6g}: a context is a whole number of "
+                "tokens. Round down, e.g. int(...) or math.isqrt(...).",
+            )
+        need = got_value * got_value * bpv  # (not ** 2: a float power can overflow and raise)
+        verdict = "too many, it does not fit" if need > budget else "that fits, but a longer one fits too"
+        return Feedback(
+            False,
+            f"for {description} you returned n = {got_value:,.6g}; its score matrix needs n²·{bpv} = "
+            f"{need:,.6g} bytes of the {budget:,} in the budget: {verdict}. Find the largest n with "
+            "n²·bytes_per_value ≤ budget.",
+        )
+    return Feedback(
+        True, "your function finds the longest context whose n×n score matrix fits the budget."
+    )
