@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_utils.data import SequenceTask, source_position
+from course_utils.toy_tasks import SequenceTask, source_position
 
 __all__ = [
     "AdditiveAttention",

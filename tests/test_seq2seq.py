@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils.data import SequenceTask
 from course_utils.seq2seq import (
     AdditiveAttention,
     LengthReport,
@@ -20,6 +19,7 @@ from course_utils.seq2seq import (
     make_model,
     train,
 )
+from course_utils.toy_tasks import SequenceTask
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -184,8 +184,8 @@ def test_longest_good_length():
 
 
 def test_alignment_offsets_of_a_perfect_and_a_shifted_alignment():
-    from course_utils.data import expected_alignment
     from course_utils.seq2seq import alignment_offsets
+    from course_utils.toy_tasks import expected_alignment
 
     perfect = expected_alignment("reverse", 5)[None]  # (1, 5, 5)
     offsets, mass, peak = alignment_offsets(perfect, "reverse")

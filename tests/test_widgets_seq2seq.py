@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course_utils.data import SequenceTask  # noqa: E402
 from course_utils.seq2seq import make_model  # noqa: E402
+from course_utils.toy_tasks import SequenceTask  # noqa: E402
 from course_utils.widgets.alignment import (  # noqa: E402
     alignment_examples,
     describe_step,

@@ -12,8 +12,8 @@ import numpy as np
 from IPython.display import display
 from matplotlib.patches import Rectangle
 
-from course_utils.data import SequenceTask, source_position, to_text
 from course_utils.plotting import COLORS, heatmap
+from course_utils.toy_tasks import SequenceTask, source_position, to_text
 
 __all__ = ["alignment_examples", "describe_step", "draw_alignment", "make_alignment_explorer"]
 

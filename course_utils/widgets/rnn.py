@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from course_utils.data import SequenceTask, to_text
 from course_utils.plotting import COLORS
+from course_utils.toy_tasks import SequenceTask, to_text
 
 __all__ = [
     "draw_gradient_curves",

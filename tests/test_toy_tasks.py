@@ -1,4 +1,4 @@
-"""Tests of course_utils.data: the seeded toy sequence tasks."""
+"""Tests of course_utils.toy_tasks: the seeded toy sequence tasks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils.data import SequenceTask, expected_alignment, source_position, to_text
+from course_utils.toy_tasks import SequenceTask, expected_alignment, source_position, to_text
 
 
 def test_reverse_and_copy_targets():
