@@ -1,4 +1,4 @@
-"""The split/merge-heads checkers accept right answers, name the classic bugs, never crash."""
+"""The notebook-06 checkers (split/merge heads, positional encoding) accept right answers, name the classic bugs, never crash."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils.checks.heads import check_merge_heads, check_split_heads
-from course_utils.transformer import merge_heads, split_heads
+from course_utils.checks.heads import (
+    check_merge_heads,
+    check_positional_encoding,
+    check_split_heads,
+)
+from course_utils.transformer import merge_heads, sinusoidal_positional_encoding, split_heads
 
 
 def test_reference_solutions_pass():
@@ -117,3 +121,79 @@ def test_learner_input_is_not_modified_between_cases():
         return out
 
     assert check_split_heads(split_in_place).passed
+
+
+# ----------------------------------------------------------------------------- positional encoding
+def pe_solution(n_positions, d_model):
+    pos = np.arange(n_positions)[:, None]
+    two_i = np.arange(0, d_model, 2)[None, :]
+    angle = pos / 10000 ** (two_i / d_model)
+    pe = np.zeros((n_positions, d_model))
+    pe[:, 0::2] = np.sin(angle)
+    pe[:, 1::2] = np.cos(angle)
+    return pe
+
+
+def pe_variant(**changes):
+    """The solution with one of the usual slips."""
+    def fn(n_positions, d_model):
+        start = changes.get("start", 0)
+        pos = np.arange(start, start + n_positions)[:, None]
+        j = np.arange(d_model)[None, :]
+        if changes.get("feature_index"):
+            pe = np.zeros((n_positions, d_model))
+            pe[:, 0::2] = np.sin(pos / 10000 ** (j[:, 0::2] / d_model))
+            pe[:, 1::2] = np.cos(pos / 10000 ** (j[:, 1::2] / d_model))
+            return pe
+        i = np.arange(d_model // 2)[None, :]
+        exponent = i / d_model if changes.get("pair_index") else 2 * i / d_model
+        angle = pos * 10000.0**exponent if changes.get("multiply") else pos / 10000.0**exponent
+        first, second = (np.cos(angle), np.sin(angle)) if changes.get("swap") else (np.sin(angle), np.cos(angle))
+        if changes.get("halves"):
+            return np.concatenate([first, second], axis=1)
+        pe = np.zeros((n_positions, d_model))
+        pe[:, 0::2], pe[:, 1::2] = first, second
+        return pe.T if changes.get("transpose") else pe
+    return fn
+
+
+def test_positional_encoding_solutions_pass():
+    assert check_positional_encoding(pe_solution).passed
+    assert check_positional_encoding(sinusoidal_positional_encoding).passed  # a torch tensor
+    assert check_positional_encoding(lambda n, d: torch.tensor(pe_solution(n, d), dtype=torch.float32)).passed
+    assert check_positional_encoding(lambda n, d: pe_solution(n, d).tolist()).passed
+
+
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        ({"swap": True}, "swapped"),
+        ({"feature_index": True}, "2i+1"),
+        ({"pair_index": True}, "i/d_model instead of 2i/d_model"),
+        ({"halves": True}, "interleaves"),
+        ({"start": 1}, "start at 1"),
+        ({"multiply": True}, "divide"),
+        ({"transpose": True}, "transposed"),
+    ],
+)
+def test_positional_encoding_mistakes_are_named(changes, words):
+    fb = check_positional_encoding(pe_variant(**changes))
+    assert not fb.passed and words in fb.message, fb.message
+
+
+def test_positional_encoding_other_failures_are_explained():
+    fb = check_positional_encoding(lambda n, d: pe_solution(6, 8))  # hard-coded size
+    assert not fb.passed and "hard-code" in fb.message, fb.message
+    wrong_base = check_positional_encoding(lambda n, d: pe_solution(n, d) * 0.5)
+    assert not wrong_base.passed and "wrong values" in wrong_base.message
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [None, 42, "pe", not_written, lambda *a: None, lambda *a: (1, 2), lambda *a: "text",
+     lambda n, d: np.full((n, d), np.nan), lambda *a: 1 / 0, lambda: 0, lambda *a: [[1, 2], [3]],
+     lambda n, d: np.zeros((n, d, 2))],
+)
+def test_positional_encoding_checker_never_crashes(answer):
+    fb = check_positional_encoding(answer)
+    assert not fb.passed and isinstance(fb.message, str) and fb.message

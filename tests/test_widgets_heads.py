@@ -42,6 +42,17 @@ def test_picker_follows_the_controls():
     assert np.array_equal(state["shown"]["weights"], maps[1][1]) and "2 to its left" in state["caption"].value
 
 
+def test_picker_can_open_on_any_head():
+    maps = [np.stack([shifted(5, -1), shifted(5, 1)]), np.stack([np.eye(5), shifted(5, -2)])]
+    ui, state = make_head_picker(maps, list("abcde"), layer=1, head=0)
+    assert state["shown"]["layer"] == 1 and state["shown"]["head"] == 0
+    assert np.array_equal(state["shown"]["weights"], maps[1][0]) and "itself" in state["caption"].value
+    state["head"].value = 1
+    assert "2 to its left" in state["caption"].value
+    _, state = make_head_picker(maps, list("abcde"), layer=np.int64(0), head=np.int64(1))
+    assert "right" in state["caption"].value
+
+
 def test_picker_takes_a_models_attention_maps():
     torch.manual_seed(0)
     enc = TransformerEncoder(7, 8, 2, 16, 2, max_len=6)
@@ -53,6 +64,11 @@ def test_picker_takes_a_models_attention_maps():
 def test_picker_rejects_bad_input_helpfully():
     with pytest.raises(ValueError, match="one label per position"):
         make_head_picker([np.ones((2, 3, 3)) / 3], ["a", "b"])
+    maps = [np.ones((2, 3, 3)) / 3]
+    with pytest.raises(ValueError, match="head must be a whole number from 0 to 1"):
+        make_head_picker(maps, list("abc"), head=2)
+    with pytest.raises(ValueError, match="layer must be"):
+        make_head_picker(maps, list("abc"), layer=-1)
     with pytest.raises(ValueError, match="pick one"):
         as_head_maps([np.ones((2, 2, 3, 3))])
     with pytest.raises(ValueError, match="one attention map per layer"):

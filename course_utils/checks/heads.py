@@ -1,9 +1,14 @@
-"""Checkers for the split/merge-heads exercise (notebook 06).
+"""Checkers for the exercises of notebook 06 (the Transformer block).
 
 ``split_heads(x, n_heads)``: ``(B, n, d_model) → (B, h, n, d_k)``, head i gets the features
 ``i·d_k … (i+1)·d_k − 1`` of every token; ``merge_heads(x)``: ``(B, h, n, d_k) → (B, n, h·d_k)``.
 Both checkers recognise the classic bug: reshaping straight to the target shape without the
 transpose, which gives the right shape and the wrong numbers.
+
+``positional_encoding(n_positions, d_model)``: the paper's sinusoidal encoding, an
+``(n_positions, d_model)`` array with ``PE[pos, 2i] = sin(pos / 10000^(2i/d_model))`` and
+``PE[pos, 2i+1] = cos(pos / 10000^(2i/d_model))``; the checker names the usual slips
+(sin and cos swapped, the feature index in the exponent, halves instead of interleaving…).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import torch
 
 from course_utils.checks._core import Feedback, as_array, call_learner, compare, first_match
 
-__all__ = ["check_merge_heads", "check_split_heads"]
+__all__ = ["check_merge_heads", "check_positional_encoding", "check_split_heads"]
 
 # (B, n, d_model, h): n, h and d_k all differ, so a swapped axis always shows in the shape.
 CASES = [(2, 3, 8, 4), (2, 5, 12, 3)]
@@ -136,3 +141,83 @@ def check_merge_heads(fn) -> Feedback:
             return problem
     return Feedback(True, "merge_heads puts the heads back side by side, (B, n, h·d_k), and "
                           "undoes split_heads exactly.")
+
+
+# ----------------------------------------------------------------------------- positional encoding
+# (n_positions, d_model): different sizes, so a hard-coded size or a transposed result shows.
+PE_CASES = [(6, 8), (11, 16)]
+
+
+def _pe(n: int, d: int, *, exponent=None, swap: bool = False, halves: bool = False,
+        start: int = 0, multiply: bool = False) -> np.ndarray:
+    """The reference encoding, or one of its usual wrong variants."""
+    pos = np.arange(start, start + n, dtype=float)[:, None]  # (n, 1)
+    two_i = np.arange(0, d, 2, dtype=float)[None, :]  # (1, d/2): 0, 2, 4, …
+    e = two_i / d if exponent is None else exponent(two_i, d)
+    angle = pos * 10000.0**e if multiply else pos / 10000.0**e  # (n, d/2)
+    first, second = (np.cos(angle), np.sin(angle)) if swap else (np.sin(angle), np.cos(angle))
+    if halves:
+        return np.concatenate([first, second], axis=1)
+    pe = np.zeros((n, d))
+    pe[:, 0::2], pe[:, 1::2] = first, second
+    return pe
+
+
+def _pe_mistakes(n: int, d: int) -> dict:
+    """Known wrong encodings, each with the advice that fixes it."""
+    feature_index = np.zeros((n, d))
+    pos = np.arange(n, dtype=float)[:, None]
+    j = np.arange(d, dtype=float)[None, :]
+    feature_index[:, 0::2] = np.sin(pos / 10000.0 ** (j[:, 0::2] / d))
+    feature_index[:, 1::2] = np.cos(pos / 10000.0 ** (j[:, 1::2] / d))
+    return {
+        "sin and cos are swapped: the even features (0, 2, 4, …) hold the sine, the odd ones "
+        "(1, 3, 5, …) the cosine.": lambda: _pe(n, d, swap=True),
+        "the cosine features use their own index in the exponent (2i+1 instead of 2i): a sin "
+        "feature and the cos feature next to it must share one frequency, "
+        "pos / 10000^(2i/d_model), so that together they form one turning clock hand.":
+            lambda: feature_index,
+        "the exponent uses i/d_model instead of 2i/d_model, so the waves turn too slowly. With "
+        "i counting pairs (0, 1, 2, …), the exponent is 2i/d_model; equivalently use the even "
+        "feature numbers 0, 2, 4, … divided by d_model.":
+            lambda: _pe(n, d, exponent=lambda two_i, dd: (two_i / 2) / dd),
+        "all the sines come first and then all the cosines, [sin | cos]. Some libraries use "
+        "that layout, but the paper interleaves them: feature 2i is a sine, feature 2i+1 the "
+        "cosine of the same angle (pe[:, 0::2] = …, pe[:, 1::2] = …).": lambda: _pe(n, d, halves=True),
+        "the positions start at 1; they start at 0, so the first row is sin(0) = 0, cos(0) = 1 "
+        "alternating: use np.arange(n_positions).": lambda: _pe(n, d, start=1),
+        "you multiplied the position by 10000^(2i/d_model); divide by it instead, "
+        "pos / 10000^(2i/d_model), so that the later features turn slowly.": lambda: _pe(n, d, multiply=True),
+        "the result is transposed: return shape (n_positions, d_model), one row per position.":
+            lambda: _pe(n, d).T,
+    }
+
+
+def check_positional_encoding(fn) -> Feedback:
+    """Check a learner's ``fn(n_positions, d_model)`` against the paper's sinusoidal encoding."""
+    for k, (n, d) in enumerate(PE_CASES):
+        description = f"n_positions={n}, d_model={d}"
+        result, problem = call_learner(fn, n, d, name="your positional_encoding")
+        if problem:
+            return Feedback(False, f"With {description}: {problem.message}")
+        got, problem = as_array(result, "the result")
+        if problem:
+            return Feedback(False, f"With {description}: {problem.message}")
+        expected = _pe(n, d)
+        if compare(got, expected, atol=1e-5) is None:
+            continue
+        hint = first_match(got, _pe_mistakes(n, d))
+        if hint:
+            return Feedback(False, f"With {description}: {hint}")
+        if got.shape != expected.shape:
+            extra = "" if k == 0 else " It worked on the first case: did you hard-code a size instead of using the arguments?"
+            return Feedback(False, f"With {description} the result has shape {got.shape}, expected "
+                                   f"{expected.shape} = (n_positions, d_model).{extra}")
+        rows = np.flatnonzero(~np.isclose(got, expected, atol=1e-5).all(axis=1))
+        cols = np.flatnonzero(~np.isclose(got, expected, atol=1e-5).all(axis=0))
+        return Feedback(False, f"With {description}: right shape, wrong values in positions "
+                               f"{rows[:5].tolist()} and features {cols[:5].tolist()} (counting from 0). "
+                               "Row 0 must alternate 0, 1, 0, 1, …; check the formula "
+                               "sin/cos(pos / 10000^(2i/d_model)) for those entries.")
+    return Feedback(True, "your encoding matches the paper's: sines on the even features, cosines on "
+                          "the odd ones, each pair turning at its own speed pos / 10000^(2i/d_model).")

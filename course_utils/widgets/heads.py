@@ -62,21 +62,28 @@ def describe_head(weights) -> str:
     return f"each token looks mostly at {where} (offset {offset:+d}, mean weight {mean_w:.2f})"
 
 
-def make_head_picker(maps, tokens: Sequence[str], title: str = "") -> tuple[widgets.Widget, dict]:
+def make_head_picker(
+    maps, tokens: Sequence[str], title: str = "", layer: int = 0, head: int = 0
+) -> tuple[widgets.Widget, dict]:
     """Pick a layer and a head; see that head's attention map with token labels and a caption.
 
     ``maps``: per-layer attention weights for one input (see ``as_head_maps``); ``tokens``: one
-    label per position. Returns ``(ui, state)``; ``state["shown"]`` holds what is drawn.
+    label per position; ``layer``/``head`` (counted from 0): what it shows first.
+    Returns ``(ui, state)``; ``state["shown"]`` holds what is drawn.
     """
     layers = as_head_maps(maps)
     n_heads, n, _ = layers[0].shape
     tokens = [str(t) for t in tokens]
     if len(tokens) != n:
         raise ValueError(f"got {len(tokens)} token labels for {n} positions: give one label per position")
+    for name, value, count in (("layer", layer, len(layers)), ("head", head, n_heads)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < count:
+            raise ValueError(f"{name} must be a whole number from 0 to {count - 1} (counted from 0), got {value!r}")
+    first_layer, first_head = int(layer), int(head)
     layer = widgets.ToggleButtons(options=[(f"layer {i + 1}", i) for i in range(len(layers))],
-                                  description="Layer", style={"button_width": "70px"})
+                                  value=first_layer, description="Layer", style={"button_width": "70px"})
     head = widgets.ToggleButtons(options=[(f"head {i + 1}", i) for i in range(n_heads)],
-                                 description="Head", style={"button_width": "70px"})
+                                 value=first_head, description="Head", style={"button_width": "70px"})
     caption = widgets.HTML()
     output = widgets.Output()
     state: dict = {"layer": layer, "head": head, "caption": caption, "output": output, "shown": {}}
