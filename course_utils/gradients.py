@@ -213,7 +213,8 @@ def lstm(d: int, seed: int = 0, hidden: int = 32, forget_bias: float = 3.0) -> S
 
     The cell state is updated additively, ``c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t``, so while the
     forget gate stays near 1 the gradient travels back through many steps. With
-    ``forget_bias=0`` (PyTorch's default) the gate starts at σ(0) = 0.5 and it vanishes too.
+    ``forget_bias=0`` (the mean of PyTorch's default initialisation, which draws
+    biases near 0) the gate starts at σ(0) = 0.5 and the gradient vanishes too.
     """
     if isinstance(forget_bias, bool) or not isinstance(forget_bias, (int, float)):
         raise ValueError(f"forget_bias must be a number, got {forget_bias!r}")
@@ -227,8 +228,9 @@ def lstm(d: int, seed: int = 0, hidden: int = 32, forget_bias: float = 3.0) -> S
 def gru(d: int, seed: int = 0, hidden: int = 32, update_bias: float = 3.0) -> SequenceModel:
     """A GRU whose update gate starts near "keep the old state": ``h_t = (1-z)⊙n + z⊙h_{t-1}``.
 
-    ``update_bias`` is added to the gate's bias, so z ≈ σ(update_bias) (0.95 for 3); PyTorch's
-    default is 0 (z ≈ 0.5), with which the gradient vanishes almost as fast as a tanh RNN's.
+    The gate's two biases are set to ``update_bias / 2`` each, so z starts near σ(update_bias)
+    (0.95 for 3). PyTorch's default initialisation draws them near 0 (z ≈ 0.5), with which the
+    gradient vanishes almost as fast as a tanh RNN's.
     """
     if isinstance(update_bias, bool) or not isinstance(update_bias, (int, float)):
         raise ValueError(f"update_bias must be a number, got {update_bias!r}")

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils.checks.seq2seq import check_additive_score, check_rnn_step
+from course_utils.checks.seq2seq import (
+    check_additive_score,
+    check_decay_per_step,
+    check_rnn_step,
+    check_softmax_context,
+)
 
 
 def rnn_step(x, h, W_x, W_h, b):
@@ -127,3 +132,136 @@ def test_additive_score_that_only_works_for_square_sizes_is_explained():
     feedback = check_additive_score(square_only)
     assert not feedback.passed
     assert "each row of H is one annotation" in feedback.message
+
+
+# ------------------------------------------------------------------ check_decay_per_step
+def decay_per_step(distances, norms):
+    slope, _ = np.polyfit(distances, np.log(norms), 1)
+    return np.exp(slope)
+
+
+def test_decay_per_step_right_answers_pass():
+    assert check_decay_per_step(decay_per_step).passed
+    # base 10 undone with 10**, a list, a torch scalar and a one-element array are all fine
+    assert check_decay_per_step(lambda d, n: 10 ** np.polyfit(d, np.log10(n), 1)[0]).passed
+    assert check_decay_per_step(lambda d, n: [decay_per_step(d, n)]).passed
+    assert check_decay_per_step(lambda d, n: torch.tensor(decay_per_step(d, n))).passed
+
+
+@pytest.mark.parametrize(
+    "fn, advice",
+    [
+        (lambda d, n: np.polyfit(d, np.log(n), 1)[0], "np.exp(slope)"),
+        (lambda d, n: np.exp(-np.polyfit(d, np.log(n), 1)[0]), "smaller"),
+        (lambda d, n: np.exp(np.polyfit(d, np.log10(n), 1)[0]), "log10"),
+        (lambda d, n: np.exp(np.polyfit(d, np.log(n), 1)[1]), "intercept"),
+        (lambda d, n: np.exp(np.polyfit(np.log(n), d, 1)[0]), "distances go first"),
+        (lambda d, n: np.exp(np.polyfit(d, n, 1)[0]), "norms themselves"),
+        (lambda d, n: (n[-1] / n[0]) ** (1 / (d[-1] - d[0])), "first and the last point"),
+        (lambda d, n: np.exp(np.mean(np.diff(np.log(n)))), "one step apart"),
+        (lambda d, n: np.polyfit(d, np.log(n), 1), "one number"),
+        (lambda d, n: decay_per_step(d, n) * 1.01, "fitted factor per step is"),
+    ],
+)
+def test_decay_per_step_mistakes_get_advice(fn, advice):
+    feedback = check_decay_per_step(fn)
+    assert not feedback.passed
+    assert advice in feedback.message, feedback.message
+
+
+@pytest.mark.parametrize("answer", [None, 0.5, "decay"])
+def test_decay_per_step_never_crashes_on_odd_answers(answer):
+    feedback = check_decay_per_step(answer)
+    assert not feedback.passed and feedback.message
+
+
+def test_decay_per_step_stub_and_broken_functions():
+    def stub(distances, norms):
+        raise NotImplementedError
+
+    assert "not written yet" in check_decay_per_step(stub).message
+    assert "returned None" in check_decay_per_step(lambda d, n: None).message
+    assert "NaN" in check_decay_per_step(lambda d, n: np.nan).message
+    assert "raised" in check_decay_per_step(lambda d, n: d @ np.ones(3)).message
+
+
+# ------------------------------------------------------------------ check_softmax_context
+def softmax_context(e, H):
+    alpha = np.exp(e - e.max())
+    alpha /= alpha.sum()
+    return alpha, alpha @ H
+
+
+def test_softmax_context_right_answers_pass():
+    assert check_softmax_context(softmax_context).passed
+    assert check_softmax_context(lambda e, H: list(softmax_context(e, H))).passed
+
+    def with_torch(e, H):
+        alpha = torch.softmax(torch.tensor(e), dim=0)
+        return alpha, alpha @ torch.tensor(H)
+
+    assert check_softmax_context(with_torch).passed
+    # the weighted sum written as a loop, or as H.T @ alpha, is just as right
+    assert check_softmax_context(
+        lambda e, H: (
+            softmax_context(e, H)[0],
+            sum(a * h for a, h in zip(softmax_context(e, H)[0], H, strict=True)),
+        )
+    ).passed
+    assert check_softmax_context(
+        lambda e, H: (softmax_context(e, H)[0], H.T @ softmax_context(e, H)[0])
+    ).passed
+
+
+def _w(e):
+    return softmax_context(e, np.eye(len(e)))[0]
+
+
+@pytest.mark.parametrize(
+    "fn, advice",
+    [
+        (lambda e, H: softmax_context(e, H)[0], "return two things"),
+        (lambda e, H: softmax_context(e, H)[::-1], "swapped"),
+        (lambda e, H: (np.exp(e), np.exp(e) @ H), "do not sum to 1"),
+        (lambda e, H: (np.exp(e - e.max()), np.exp(e - e.max()) @ H), "do not sum to 1"),
+        (lambda e, H: (e / e.sum(), e / e.sum() @ H), "exp is missing"),
+        (lambda e, H: (_w(-e), _w(-e) @ H), "softmax of -e"),
+        (lambda e, H: (np.eye(len(e))[np.argmax(e)], H[np.argmax(e)]), "hard attention"),
+        (lambda e, H: (_w(e), H.sum(0)), "ignores the weights"),
+        (lambda e, H: (_w(e), H.mean(0)), "plain average"),
+        (lambda e, H: (_w(e), H[np.argmax(e)]), "one annotation"),
+        (lambda e, H: (_w(e), _w(e)[:, None] * H), "did not add them up"),
+        (lambda e, H: (_w(e), H @ _w(e)), "one annotation per row"),
+        (lambda e, H: (_w(e), _w(e) @ H + 0.1), "wrong values"),
+    ],
+)
+def test_softmax_context_mistakes_get_advice(fn, advice):
+    feedback = check_softmax_context(fn)
+    assert not feedback.passed
+    assert advice in feedback.message, feedback.message
+
+
+def test_softmax_context_explains_overflow():
+    def unstable(e, H):
+        with np.errstate(over="ignore", invalid="ignore"):
+            alpha = np.exp(e) / np.exp(e).sum()
+        return alpha, alpha @ H
+
+    feedback = check_softmax_context(unstable)
+    assert not feedback.passed
+    assert "large scores" in feedback.message and "e.max()" in feedback.message, feedback.message
+
+
+@pytest.mark.parametrize("answer", [None, 1.0, "softmax"])
+def test_softmax_context_never_crashes_on_odd_answers(answer):
+    feedback = check_softmax_context(answer)
+    assert not feedback.passed and feedback.message
+
+
+def test_softmax_context_stub_and_broken_functions():
+    def stub(e, H):
+        raise NotImplementedError
+
+    assert "not written yet" in check_softmax_context(stub).message
+    assert "returned None" in check_softmax_context(lambda e, H: None).message
+    assert "NaN" in check_softmax_context(lambda e, H: (e * np.nan, H[0])).message

@@ -87,6 +87,14 @@ def test_length_explorer_follows_the_slider(task):
     assert 0 <= state["accuracy"] <= 1
 
 
+def test_length_explorer_can_start_at_any_offered_length(task):
+    model = make_model("baseline", task, emb_dim=4, enc_hidden=4, dec_hidden=8)
+    _, state = make_length_explorer(model, task, [2, 4, 6], n_examples=2, length=4)
+    assert state["length"].value == 4 and "Tokens right at length 4" in state["table"].value
+    with pytest.raises(ValueError, match="not one of the slider's lengths"):
+        make_length_explorer(model, task, [2, 4, 6], length=5)
+
+
 def test_predictions_html_marks_wrong_tokens():
     html = predictions_html([[1, 2, 3]], [[3, 2, 1]], [[3, 0, 1]])
     assert "2/3" in html and html.count("font-weight:bold") == 1
@@ -119,6 +127,14 @@ def test_alignment_figure_has_token_labels(examples):
     assert src_labels == [f"{t}\n{j}" for j, t in enumerate(examples["src"][1])]
     out_labels = [t.get_text() for t in ax.get_yticklabels()]
     assert out_labels == [f"{i}: {t}" for i, t in enumerate(examples["pred"][1])]
+
+
+def test_step_panel_title_names_where_the_step_looked(examples):
+    fig = draw_alignment(examples, example=1, step=2)
+    top = int(np.argmax(examples["weights"][1][2]))
+    title = fig.axes[1].get_title()
+    assert f"Step 2 writes '{examples['pred'][1][2]}'" in title
+    assert f"position {top} ('{examples['src'][1][top]}')" in title
 
 
 def test_describe_step_names_the_ideal_position(examples):

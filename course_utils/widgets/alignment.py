@@ -91,9 +91,12 @@ def draw_alignment(examples: dict, example: int = 0, step: int | None = None) ->
         axes[1].bar(range(length), w[step], color=colors)
         axes[1].set_xticks(range(length), labels=src_labels)
         axes[1].set_ylim(0, 1)
-        axes[1].set_ylabel(f"attention weight α_{step}j")
+        top = int(np.argmax(w[step]))
+        axes[1].set_ylabel(rf"attention weight $\alpha_{{{step}j}}$")
         axes[1].set_xlabel("source token and position j (vermillion: the digit being written)")
-        axes[1].set_title(f"Step {step} writes '{out[step]}': where it looked")
+        axes[1].set_title(
+            f"Step {step} writes '{out[step]}', looking mostly at position {top} ('{src[top]}')"
+        )
     return fig
 
 

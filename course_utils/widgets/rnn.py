@@ -69,7 +69,7 @@ def draw_gradient_curves(
     if marker is not None:
         ax.axvline(marker, color=COLORS["black"], lw=1, ls="--")
     ax.set_xlabel("distance from token 1 to the last position (steps)")
-    ax.set_ylabel("‖∂h_last / ∂x_1‖  (log scale)")
+    ax.set_ylabel(r"gradient size $\|\partial h_\mathrm{last} / \partial x_1\|$ (log scale)")
     ax.set_title("How much of token 1 reaches the last state")
     ax.legend()
     return fig
@@ -147,12 +147,24 @@ def predictions_html(src, tgt, pred) -> str:
 
 
 def make_length_explorer(
-    model, task: SequenceTask, lengths: Sequence[int], n_examples: int = 4, seed: int = 99
+    model,
+    task: SequenceTask,
+    lengths: Sequence[int],
+    n_examples: int = 4,
+    seed: int = 99,
+    length: int | None = None,
 ):
-    """A slider over string length; the model's greedy answers for ``n_examples`` strings. Returns ``(ui, state)``."""
+    """A slider over string length; the model's greedy answers for ``n_examples`` strings. Returns ``(ui, state)``.
+
+    ``length`` is the slider's first value (default: the shortest length); ``state["table"]``
+    holds the HTML shown for it, so a notebook can display the same first state statically.
+    """
     lengths = [int(n) for n in lengths]
     if not lengths:
         raise ValueError("lengths is empty: give the lengths the slider should offer")
+    first = lengths[0] if length is None else length
+    if first not in lengths:
+        raise ValueError(f"length {first} is not one of the slider's lengths {lengths}")
     cache: dict[int, tuple] = {}
 
     def answers(length: int):
@@ -165,7 +177,7 @@ def make_length_explorer(
         return cache[length]
 
     state: dict = {
-        "length": widgets.SelectionSlider(options=lengths, value=lengths[0], description="length"),
+        "length": widgets.SelectionSlider(options=lengths, value=first, description="length"),
         "table": widgets.HTML(),
         "accuracy": None,
     }
