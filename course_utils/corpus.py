@@ -14,18 +14,25 @@ course_utils.corpus`` (see ``course_utils/data/README.md``). Nothing is download
 from __future__ import annotations
 
 import argparse
+import functools
 import random
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
 __all__ = [
     "TOPICS",
     "NOUNS",
+    "PEOPLE",
+    "blank_posteriors",
     "generate_corpus",
+    "grammar_fill",
     "generate_topic_task",
     "load_corpus",
     "load_topic_task",
     "topic_of",
+    "word_classes",
 ]
 
 TOPICS = ("animal", "food", "tool", "vehicle")
@@ -74,6 +81,9 @@ INTRANSITIVE = {
 }
 
 _TOPIC_OF = {noun: topic for topic, nouns in NOUNS.items() for noun in nouns}
+_VERB_FORMS = {form for verbs in (*VERBS.values(), GENERIC_VERBS) for pair in verbs for form in pair}
+_VERB_FORMS |= {verb for verbs in INTRANSITIVE.values() for verb in verbs}
+_ADJECTIVE_SET = {a for adjectives in ADJECTIVES.values() for a in adjectives} | set(GENERIC_ADJECTIVES)
 
 
 def topic_of(noun: str) -> str:
@@ -81,6 +91,29 @@ def topic_of(noun: str) -> str:
     if noun not in _TOPIC_OF:
         raise ValueError(f"{noun!r} is not a noun of the corpus; nouns are e.g. {', '.join(NOUNS['animal'][:4])}")
     return _TOPIC_OF[noun]
+
+
+def word_classes(word: str) -> frozenset[str]:
+    """The word classes of a word of the corpus: "article", "person", "noun", "verb",
+    "adjective", "topic" or "function word" ("cook" is both a person and a verb)."""
+    classes = set()
+    if word in ("the", "a", "an"):
+        classes.add("article")
+    if word in PEOPLE:
+        classes.add("person")
+    if word in _TOPIC_OF:
+        classes.add("noun")
+    if word in _VERB_FORMS:
+        classes.add("verb")
+    if word in _ADJECTIVE_SET:
+        classes.add("adjective")
+    if word in TOPICS:
+        classes.add("topic")
+    if word in ("is", "kind", "of", "does", "not", "and"):
+        classes.add("function word")
+    if not classes:
+        raise ValueError(f"{word!r} is not a word of the corpus")
+    return frozenset(classes)
 
 
 def _article(word: str) -> str:
@@ -124,6 +157,103 @@ def _sentence(rng: random.Random) -> str:
     else:  # an owl is a kind of animal
         words = [_article(noun), noun, "is", "a", "kind", "of", topic]
     return " ".join(words)
+
+
+# The probabilities of _sentence and its helpers, written out: every sentence the grammar can
+# write, with its probability. The person ("the cook …") is drawn uniformly and nothing else
+# depends on it, so the table holds a placeholder there and stays 8× smaller.
+_PERSON = "<person>"
+
+
+def _noun_phrases(topic: str, noun: str) -> Iterator[tuple[float, tuple[str, ...]]]:
+    """_noun_phrase's outcomes with their probabilities (definite)."""
+    yield 0.5, ("the", noun)
+    for adjective in ADJECTIVES[topic]:
+        yield 0.35 / len(ADJECTIVES[topic]), ("the", adjective, noun)
+    for adjective in GENERIC_ADJECTIVES:
+        yield 0.15 / len(GENERIC_ADJECTIVES), ("the", adjective, noun)
+
+
+@functools.lru_cache(maxsize=1)
+def _sentence_table() -> dict[tuple[str, ...], float]:
+    """Every sentence of the grammar (person as a placeholder) with its probability."""
+    table: dict[tuple[str, ...], float] = defaultdict(float)
+    for topic in TOPICS:
+        nouns = NOUNS[topic]
+        verbs = [(0.8 / len(VERBS[topic]), v) for v in VERBS[topic]]
+        verbs += [(0.2 / len(GENERIC_VERBS), v) for v in GENERIC_VERBS]
+        for noun in nouns:
+            p_noun = 1 / len(TOPICS) / len(nouns)
+            objects = [(0.3 / (len(nouns) - 1), ("the", noun, "and", "the", other))
+                       for other in nouns if other != noun]
+            objects += [(0.7 * p, phrase) for p, phrase in _noun_phrases(topic, noun)]
+            for p_verb, (third, bare) in verbs:
+                for p_obj, phrase in objects:
+                    p = p_noun * p_verb * p_obj
+                    table[("the", _PERSON, third, *phrase)] += 0.45 * p
+                    table[("the", _PERSON, "does", "not", bare, *phrase)] += 0.15 * p
+            for p_np, phrase in _noun_phrases(topic, noun):
+                for verb in INTRANSITIVE[topic]:
+                    table[(*phrase, verb)] += p_noun * 0.25 * p_np / len(INTRANSITIVE[topic])
+            table[(_article(noun), noun, "is", "a", "kind", "of", topic)] += p_noun * 0.15
+    return dict(table)
+
+
+@functools.lru_cache(maxsize=1)
+def _candidates() -> dict[tuple[int, int], tuple[str, ...]]:
+    """For each (sentence length, position): the words the grammar ever puts there."""
+    out: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for sentence in _sentence_table():
+        for j, word in enumerate(sentence):
+            out[len(sentence), j].add(word)
+    return {key: tuple(sorted(words)) for key, words in out.items()}  # sorted: same order every run
+
+
+def _posterior(words: Sequence[str], j: int) -> dict[str, float]:
+    """The grammar's probability of each word at position ``j``, given the other words."""
+    words = list(words)
+    if j != 1 and len(words) > 1 and words[1] in PEOPLE:  # a person word only ever stands there
+        words[1] = _PERSON
+    table = _sentence_table()
+    scores: dict[str, float] = defaultdict(float)
+    for word in _candidates()[len(words), j]:
+        p = table.get((*words[:j], word, *words[j + 1:]), 0.0)
+        if p > 0 and word == _PERSON:  # the placeholder stands for eight equally likely people
+            for person in PEOPLE:
+                scores[person] += p / len(PEOPLE)
+        elif p > 0:
+            scores[word] += p
+    total = sum(scores.values())
+    if total == 0:
+        raise ValueError(f"no word of the grammar fits the blank in {' '.join(words)!r}")
+    return {word: p / total for word, p in sorted(scores.items(), key=lambda item: (-item[1], item[0]))}
+
+
+def grammar_fill(sentence: str) -> dict[str, float]:
+    """The grammar's exact probability of each word that can fill the one [MASK] of ``sentence``
+    (most likely first): what a perfect guesser would answer."""
+    words = sentence.split() if isinstance(sentence, str) else []
+    if words.count("[MASK]") != 1:
+        raise ValueError("write a sentence with exactly one [MASK], e.g. 'the cook eats the [MASK]'")
+    return _posterior(words, words.index("[MASK]"))
+
+
+def blank_posteriors(sentences: Sequence[str]) -> list[tuple[str, dict[str, float]]]:
+    """Mask every word of every sentence in turn; for each blank, the hidden word and the
+    grammar's exact probability of each word that could fill it, given all the other words.
+
+    This is what a perfect guesser knows: no model can expect to do better on these blanks.
+    """
+    table = _sentence_table()
+    out = []
+    for sentence in sentences:
+        words = sentence.split()
+        key = [words[0], _PERSON, *words[2:]] if len(words) > 1 and words[1] in PEOPLE else words
+        if tuple(key) not in table:
+            raise ValueError(f"{sentence!r} is not a sentence of the corpus's grammar")
+        for j, hidden in enumerate(words):
+            out.append((hidden, _posterior(words, j)))
+    return out
 
 
 def generate_corpus(n_sentences: int = 20_000, seed: int = 0) -> list[str]:

@@ -14,6 +14,7 @@ from course_utils.bert import (
     fill_mask,
     load_pretrained,
     mask_tokens,
+    masked_guesses,
     masked_token_accuracy,
     most_frequent_word,
     pretrain,
@@ -96,6 +97,10 @@ def test_pretraining_learns_and_fill_mask_answers():
     assert top[0][1] >= top[1][1] >= top[2][1]
     acc, base = masked_token_accuracy(model, tok, sentences[:4], most_frequent_word(sentences))
     assert 0 <= base < acc <= 1
+    hidden, guesses = masked_guesses(model, tok, sentences[:2])
+    assert hidden == "the cook slices the pear the driver parks the car".split()
+    assert len(guesses) == 10 and guesses[9] == "car"  # "the driver parks the [MASK]"
+    assert acc == sum(h == g for h, g in zip(*masked_guesses(model, tok, sentences[:4]), strict=True)) / 20
     for bad, match in (("the driver parks the car", "exactly one"),
                        ("the [MASK] drives the unicorn", "unknown word"),
                        ("[MASK] [MASK]", "exactly one")):

@@ -1,14 +1,16 @@
-"""check_mask_tokens accepts the 80/10/10 rule, names each typical mistake, and never crashes."""
+"""The checkers of notebook 08 (80/10/10 masking, masked-LM loss) accept right answers, name each
+typical mistake, and never crash."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from course_utils.bert import mask_tokens
 from course_utils.checks import Feedback
-from course_utils.checks.bert import check_mask_tokens
+from course_utils.checks.bert import check_mask_tokens, check_mlm_loss
 
 
 def right(ids, mask_id, vocab_size, n_special):
@@ -131,3 +133,64 @@ def test_checker_leaves_global_rngs_alone():
     check_mask_tokens(right)
     check_mask_tokens(numpy_version)
     assert torch.rand(1) == expected_t and np.random.rand() == expected_n
+
+
+# ---- the masked-LM loss exercise ----
+
+def loss_right(logits, labels):
+    chosen = labels != -100
+    return -logits.log_softmax(-1)[chosen, labels[chosen]].mean()
+
+
+def loss_numpy(logits, labels):
+    logits, labels = logits.numpy(), labels.numpy()
+    chosen = labels != -100
+    z = logits[chosen] - logits[chosen].max(-1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    return float(-log_p[np.arange(len(log_p)), labels[chosen]].mean())
+
+
+def _counted_as_zero(logits, labels):
+    return -logits.log_softmax(-1).gather(-1, labels.clamp(min=0)[..., None]).mean()
+
+
+def _mean_over_all(logits, labels):
+    chosen = labels != -100
+    per = -logits.log_softmax(-1).gather(-1, labels.clamp(min=0)[..., None])[..., 0]
+    return (per * chosen).mean()
+
+
+@pytest.mark.parametrize("fn", [
+    loss_right, loss_numpy,
+    lambda lg, y: F.cross_entropy(lg.reshape(-1, lg.shape[-1]), y.reshape(-1)),
+    lambda lg, y: F.cross_entropy(lg.transpose(1, 2), y),
+    lambda lg, y: loss_right(lg, y).item(),
+])
+def test_loss_accepts_right_answers(fn):
+    fb = check_mlm_loss(fn)
+    assert fb.passed, fb.message
+
+
+@pytest.mark.parametrize("fn, words", [
+    (_mean_over_all, "ALL positions"),
+    (lambda lg, y: loss_right(lg, y) * (y != -100).sum(), "summed"),
+    (lambda lg, y: -loss_right(lg, y), "sign"),
+    (_counted_as_zero, "as if their label were 0"),
+    (lambda lg, y: loss_right(lg.softmax(-1), y), "softmax twice"),
+    (lambda lg, y: F.cross_entropy(lg.reshape(-1, lg.shape[-1]), y.reshape(-1), reduction="none"), "ONE number"),
+    (lambda lg, y: F.cross_entropy(lg, y), "reshape"),
+    (lambda lg, y: -lg.log_softmax(-1).gather(-1, y[..., None]).mean(), "-100 is not a word"),
+    (lambda lg, y: loss_right(lg, y) + 0.5, "the right one is"),
+])
+def test_loss_names_typical_mistakes(fn, words):
+    fb = check_mlm_loss(fn)
+    assert not fb.passed and words in fb.message, fb.message
+
+
+@pytest.mark.parametrize("answer", [
+    None, 3, "text", _raise, lambda lg, y: None, lambda lg, y: "x", lambda lg, y: (1.0, 2.0),
+    lambda lg, y: float("nan"), lambda lg, y: [[1.0, 2.0]],
+])
+def test_loss_checker_never_crashes(answer):
+    fb = check_mlm_loss(answer)
+    assert isinstance(fb, Feedback) and not fb.passed and fb.message

@@ -10,12 +10,16 @@ import pytest
 from course_utils import corpus
 from course_utils.corpus import (
     NOUNS,
+    PEOPLE,
     TOPICS,
+    blank_posteriors,
     generate_corpus,
     generate_topic_task,
+    grammar_fill,
     load_corpus,
     load_topic_task,
     topic_of,
+    word_classes,
 )
 
 BARE_VERBS = {bare for verbs in (*corpus.VERBS.values(), corpus.GENERIC_VERBS) for _, bare in verbs}
@@ -91,3 +95,60 @@ def test_topic_of_explains_unknown_words():
     assert topic_of("fox") == "animal"
     with pytest.raises(ValueError, match="not a noun"):
         topic_of("unicorn")
+
+
+def test_the_grammar_table_is_the_generator_written_out():
+    table = corpus._sentence_table()
+    assert abs(sum(table.values()) - 1) < 1e-9
+    sentences = generate_corpus(20_000)
+    placeholder = [tuple(s.split()) for s in sentences]
+    placeholder = [(w[0], corpus._PERSON, *w[2:]) if w[1] in PEOPLE else w for w in placeholder]
+    assert all(w in table for w in placeholder)
+    # every (length, position, word) is as frequent in the corpus as the table says
+    expected, seen = collections.Counter(), collections.Counter()
+    for words, p in table.items():
+        for j, word in enumerate(words):
+            expected[len(words), j, word] += p
+    for words in placeholder:
+        for j, word in enumerate(words):
+            seen[len(words), j, word] += 1 / len(placeholder)
+    worst = max(abs(expected[k] - seen[k]) for k in expected.keys() | seen.keys())
+    assert worst < 0.012, worst  # sd of a share near 0.5 over 20,000 sentences: 0.0035
+
+
+def test_grammar_fill_knows_the_right_answers():
+    assert grammar_fill("an [MASK] is a kind of food") == pytest.approx(
+        {w: 0.2 for w in ("apple", "egg", "olive", "onion", "orange")})
+    verbs = grammar_fill("the pilot [MASK] the fast jeep")
+    assert set(list(verbs)[:4]) == {"drives", "parks", "steers", "fuels"}
+    assert verbs["drives"] == pytest.approx(0.2) and verbs["likes"] == pytest.approx(0.04)
+    assert grammar_fill("the [MASK] slices the pear") == pytest.approx({p: 1 / 8 for p in PEOPLE})
+    assert grammar_fill("[MASK] cook slices the pear") == {"the": 1.0}
+    assert set(grammar_fill("the [MASK] hides")) == set(NOUNS["animal"])
+    assert list(grammar_fill("the farmer does not [MASK] the pear"))[:4] == ["cook", "eat", "slice", "taste"]
+    with pytest.raises(ValueError, match="exactly one"):
+        grammar_fill("the fox hides")
+    with pytest.raises(ValueError, match="no word"):
+        grammar_fill("the pilot [MASK] the fox is")
+
+
+def test_blank_posteriors_give_a_ceiling_no_guesser_beats():
+    train, held = load_corpus()
+    post = blank_posteriors(held[:200])
+    assert len(post) == sum(len(s.split()) for s in held[:200])
+    assert all(abs(sum(d.values()) - 1) < 1e-9 and hidden in d for hidden, d in post)
+    ceiling = sum(max(d.values()) for _, d in post) / len(post)
+    always_the = sum(hidden == "the" for hidden, _ in post) / len(post)
+    assert always_the < ceiling < 0.6  # many blanks have several equally right answers
+    with pytest.raises(ValueError, match="not a sentence"):
+        blank_posteriors(["the fox slices the pear"])
+
+
+def test_word_classes():
+    assert word_classes("the") == {"article"} and word_classes("fox") == {"noun"}
+    assert word_classes("cook") == {"person", "verb"} and word_classes("ripe") == {"adjective"}
+    assert word_classes("food") == {"topic"} and word_classes("not") == {"function word"}
+    vocab = {w for s in generate_corpus(2000) for w in s.split()}
+    assert all(word_classes(w) for w in vocab)
+    with pytest.raises(ValueError, match="not a word"):
+        word_classes("unicorn")

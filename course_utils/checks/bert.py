@@ -1,4 +1,5 @@
-"""Checker for the BERT masking exercise (notebook 08): the 15 % / 80-10-10 rule, checked statistically."""
+"""Checkers for notebook 08's exercises: BERT's 15 % / 80-10-10 masking (checked statistically)
+and the masked-LM loss (cross-entropy over the chosen positions only)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import random
 import numpy as np
 import torch
 
-from course_utils.checks._core import Feedback, call_learner
+from course_utils.checks._core import Feedback, as_array, call_learner, first_match
 
-__all__ = ["check_mask_tokens"]
+__all__ = ["check_mask_tokens", "check_mlm_loss"]
 
 N_SPECIAL, MASK_ID, VOCAB_SIZE, IGNORE = 5, 3, 50, -100
 
@@ -134,3 +135,79 @@ def check_mask_tokens(fn) -> Feedback:
                                "Return two tensors shaped like ids.")
     return Feedback(True, "15 % of ordinary tokens chosen; of those ~80 % [MASK], ~10 % random, "
                           "~10 % unchanged; labels hold the originals and -100 elsewhere.")
+
+
+def _loss_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(logits (B, n, V), labels (B, n)) test cases: few, many and a single chosen position."""
+    gen = torch.Generator().manual_seed(2024)
+    cases = []
+    for shape, share in (((3, 7, 11), 0.3), ((2, 9, 6), 0.6), ((1, 5, 8), 0.0)):
+        logits = 2 * torch.randn(shape, generator=gen)
+        labels = torch.randint(0, shape[2], shape[:2], generator=gen)
+        chosen = torch.rand(shape[:2], generator=gen) < share
+        chosen[0, 1] = True  # at least one position to predict
+        cases.append((logits, torch.where(chosen, labels, torch.full_like(labels, IGNORE))))
+    return cases
+
+
+def _right_loss(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """The reference: mean cross-entropy over the positions whose label is not -100."""
+    return float(torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                                   labels.reshape(-1), ignore_index=IGNORE))
+
+
+def _loss_mistakes(logits: torch.Tensor, labels: torch.Tensor) -> dict:
+    """Typical wrong answers, each with the advice that fixes it."""
+    chosen = labels != IGNORE
+    log_p = logits.log_softmax(-1)
+    picked = log_p.gather(-1, labels.clamp(min=0)[..., None])[..., 0]  # (B, n)
+    n_chosen, n_all = int(chosen.sum()), labels.numel()
+    right = _right_loss(logits, labels)
+    return {
+        "you averaged over ALL positions (the ignored ones counting as 0): divide by the number "
+        "of chosen positions (labels != -100), not by every position.": lambda: right * n_chosen / n_all,
+        "you summed the losses: take the mean over the chosen positions.": lambda: right * n_chosen,
+        "the sign is wrong: the loss is MINUS the mean log-probability (a loss is ≥ 0).": lambda: -right,
+        "the ignored positions (label -100) were counted as if their label were 0: keep only "
+        "the positions with labels != -100.": lambda: float(-picked.mean()),
+        "you applied softmax twice (softmax, then a cross-entropy that softmaxes again): feed "
+        "the raw scores (logits) to log_softmax or F.cross_entropy.": lambda: _right_loss(
+            logits.softmax(-1), labels),
+        "you averaged probabilities, not log-probabilities: the loss is -mean(log p(right word)).":
+            lambda: float(-log_p.exp()[chosen].gather(-1, labels[chosen][:, None]).mean()),
+    }
+
+
+def check_mlm_loss(fn) -> Feedback:
+    """Check ``fn(logits, labels) -> loss``: the mean cross-entropy over positions with labels != -100."""
+    try:
+        for logits, labels in _loss_cases():
+            result, problem = call_learner(fn, logits.clone(), labels.clone(), name="your loss function")
+            if problem:
+                if "-100" in problem.message or "out of bounds" in problem.message:
+                    return Feedback(False, problem.message + " The label -100 is not a word: keep "
+                                    "only the positions with labels != -100 before you look up "
+                                    "a label's score.")
+                if "size" in problem.message.lower() or "shape" in problem.message.lower():
+                    return Feedback(False, problem.message + " F.cross_entropy wants scores of "
+                                    "shape (N, V) and labels of shape (N,): reshape (B, n, V) to "
+                                    "(B*n, V) and (B, n) to (B*n,).")
+                return problem
+            got, problem = as_array(result, "your loss")
+            if problem:
+                return problem
+            if got.size != 1:
+                return Feedback(False, f"your loss has shape {got.shape}: return ONE number, the "
+                                       "mean over the chosen positions, not one loss per position.")
+            value, right = float(got.reshape(())), _right_loss(logits, labels)
+            if abs(value - right) > 1e-4 * max(1.0, abs(right)):
+                hint = first_match(got.reshape(()), _loss_mistakes(logits, labels))
+                return Feedback(False, hint or f"your loss is {value:.4f}, the right one is "
+                                f"{right:.4f}: take -log_softmax(logits) at each chosen position's "
+                                "label and average over the chosen positions only.")
+    except Exception as exc:  # noqa: BLE001 - a checker never crashes on a learner's answer
+        return Feedback(False, f"checking your answer raised {type(exc).__name__}: {exc}. "
+                               "Return one number (a 0-d tensor or a float).")
+    return Feedback(True, "the mean cross-entropy over the chosen positions only; it equals "
+                          "F.cross_entropy(logits.reshape(-1, V), labels.reshape(-1)), whose "
+                          "ignore_index is -100 by default.")
