@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,4 +103,53 @@ def first_match(got: np.ndarray, candidates: dict[str, Callable[[], np.ndarray]]
             continue
         if wrong.shape == got.shape and np.allclose(got, wrong, atol=1e-6, rtol=1e-5):
             return message
+    return None
+
+
+def check_array_cases(
+    fn: Any,
+    cases: Sequence[tuple[str, tuple]],
+    reference: Callable[..., np.ndarray],
+    mistakes: Callable[..., dict],
+    *,
+    name: str,
+    what: str,
+    shape_advice: str,
+    later_failure_advice: str,
+    easy: str,
+) -> Feedback | None:
+    """Run ``fn`` on each case (an easy one first); None when every answer matches ``reference``.
+
+    Otherwise the Feedback names the first problem: an error (with ``later_failure_advice``
+    when only a later, harder case fails), a known mistake from ``mistakes(*args)``, a wrong
+    shape (with ``shape_advice``) or wrong values.
+    """
+    for k, (description, args) in enumerate(cases):
+        result, problem = call_learner(fn, *(np.copy(a) for a in args), name=name)
+        if problem:
+            if k > 0:
+                return Feedback(
+                    False,
+                    f"it works for {easy} but fails for {description}: {problem.message} "
+                    + later_failure_advice,
+                )
+            return problem
+        got, problem = as_array(result, what)
+        if problem:
+            return problem
+        expected = np.asarray(reference(*args), dtype=float)
+        if got.shape != expected.shape and got.size == expected.size and expected.ndim == 1:
+            got = got.reshape(expected.shape)  # a column or row vector is fine
+        if compare(got, expected) is None:
+            continue
+        hint = first_match(got, mistakes(*args))
+        if hint:
+            return Feedback(False, f"On {description}: {hint}")
+        if got.shape != expected.shape:
+            return Feedback(
+                False,
+                f"On {description} {what} has shape {got.shape} but should have shape "
+                f"{expected.shape}: {shape_advice}",
+            )
+        return Feedback(False, f"On {description}: " + compare(got, expected, what).message)
     return None

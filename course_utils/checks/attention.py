@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils.attention import attention, softmax
-from course_utils.checks._core import Feedback, as_array, call_learner, compare, first_match
+from course_utils.checks._core import (
+    Feedback,
+    as_array,
+    call_learner,
+    check_array_cases,
+    compare,
+    first_match,
+)
 
 __all__ = ["check_attention", "check_causal_attention"]
 
@@ -42,34 +49,18 @@ def _typical_mistakes(Q: np.ndarray, K: np.ndarray, V: np.ndarray) -> dict:
 
 def check_attention(fn) -> Feedback:
     """Check a learner's ``fn(Q, K, V) -> output`` against softmax(Q·Kᵀ/√d_k)·V."""
-    for description, Q, K, V in _cases():
-        result, problem = call_learner(fn, Q.copy(), K.copy(), V.copy(), name="your attention function")
-        if problem:
-            if description.startswith("3 queries"):
-                return Feedback(
-                    False,
-                    f"it works for square matrices but fails for {description}: "
-                    + problem.message
-                    + " Which matrix must be transposed when n_q ≠ n_k?",
-                )
-            return problem
-        got, problem = as_array(result, "the output")
-        if problem:
-            return problem
-        expected, weights = attention(Q, K, V)
-        if compare(got, expected) is None:
-            continue
-        hint = first_match(got, _typical_mistakes(Q, K, V))
-        if hint:
-            return Feedback(False, f"On {description}: {hint}")
-        if got.shape != expected.shape:
-            return Feedback(
-                False,
-                f"On {description} the output has shape {got.shape} but should have shape "
-                f"{expected.shape}: one row per query, one column per value feature (n_q, d_v).",
-            )
-        return Feedback(False, f"On {description}: " + compare(got, expected, "the output").message)
-    return Feedback(True, "your function computes softmax(Q·Kᵀ/√d_k)·V for square and uneven shapes.")
+    problem = check_array_cases(
+        fn,
+        [(description, (Q, K, V)) for description, Q, K, V in _cases()],
+        lambda Q, K, V: attention(Q, K, V)[0],
+        _typical_mistakes,
+        name="your attention function",
+        what="the output",
+        shape_advice="one row per query, one column per value feature (n_q, d_v).",
+        later_failure_advice="Which matrix must be transposed when n_q ≠ n_k?",
+        easy="square matrices",
+    )
+    return problem or Feedback(True, "your function computes softmax(Q·Kᵀ/√d_k)·V for square and uneven shapes.")
 
 
 def _causal_mistakes(Q: np.ndarray, K: np.ndarray, V: np.ndarray) -> dict:

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.checks._core import Feedback, as_array, call_learner, compare, first_match
+from course_utils.checks._core import (
+    Feedback,
+    as_array,
+    call_learner,
+    check_array_cases,
+    compare,
+    first_match,
+)
 from course_utils.seq2seq import additive_attention, additive_scores
 
 __all__ = [
@@ -70,36 +77,18 @@ def _rnn_mistakes(x, h, W_x, W_h, b) -> dict:
 
 def check_rnn_step(fn) -> Feedback:
     """Check a learner's ``fn(x, h, W_x, W_h, b) -> h_new`` against ``tanh(W_x x + W_h h + b)``."""
-    for description, args in _rnn_cases():
-        result, problem = call_learner(fn, *(a.copy() for a in args), name="your rnn_step")
-        if problem:
-            if description.startswith("input size"):
-                return Feedback(
-                    False,
-                    f"it works when d = H but fails for {description}: {problem.message} "
-                    "W_x has shape (H, d) and W_h has shape (H, H).",
-                )
-            return problem
-        got, problem = as_array(result, "the new state")
-        if problem:
-            return problem
-        x, h, W_x, W_h, b = args
-        expected = np.tanh(W_x @ x + W_h @ h + b)
-        if compare(got, expected) is None:
-            continue
-        hint = first_match(got, _rnn_mistakes(*args))
-        if hint:
-            return Feedback(False, f"On {description}: {hint}")
-        if got.shape != expected.shape:
-            return Feedback(
-                False,
-                f"On {description} the new state has shape {got.shape} but should have shape "
-                f"{expected.shape}: one number per hidden unit, like h.",
-            )
-        return Feedback(
-            False, f"On {description}: " + compare(got, expected, "the new state").message
-        )
-    return Feedback(
+    problem = check_array_cases(
+        fn,
+        _rnn_cases(),
+        lambda x, h, W_x, W_h, b: np.tanh(W_x @ x + W_h @ h + b),
+        _rnn_mistakes,
+        name="your rnn_step",
+        what="the new state",
+        shape_advice="one number per hidden unit, like h.",
+        later_failure_advice="W_x has shape (H, d) and W_h has shape (H, H).",
+        easy="d = H",
+    )
+    return problem or Feedback(
         True, "your rnn_step computes tanh(W_x·x + W_h·h + b) for square and uneven sizes."
     )
 
@@ -261,37 +250,18 @@ def _score_mistakes(s, H, W_a, U_a, v_a) -> dict:
 
 def check_additive_score(fn) -> Feedback:
     """Check a learner's ``fn(s, H, W_a, U_a, v_a) -> e`` (one score per annotation) against Bahdanau's."""
-    for description, args in _score_cases():
-        result, problem = call_learner(fn, *(a.copy() for a in args), name="your additive_score")
-        if problem:
-            if description.startswith("5 annotations"):
-                return Feedback(
-                    False,
-                    f"it works when every size is 3 but fails for {description}: {problem.message} "
-                    "Shapes: s (S,), H (L, d_h), W_a (A, S), U_a (A, d_h), v_a (A,).",
-                )
-            return problem
-        got, problem = as_array(result, "your score vector")
-        if problem:
-            return problem
-        expected = additive_scores(*args)
-        if got.shape == (len(expected), 1) or got.shape == (1, len(expected)):
-            got = got.reshape(-1)
-        if compare(got, expected) is None:
-            continue
-        hint = first_match(got, _score_mistakes(*args))
-        if hint:
-            return Feedback(False, f"On {description}: {hint}")
-        if got.shape != expected.shape:
-            return Feedback(
-                False,
-                f"On {description} the scores have shape {got.shape} but should have shape "
-                f"{expected.shape}: one number per annotation (row of H). Did you forget v_a?",
-            )
-        return Feedback(
-            False, f"On {description}: " + compare(got, expected, "your score vector").message
-        )
-    return Feedback(
+    problem = check_array_cases(
+        fn,
+        _score_cases(),
+        additive_scores,
+        _score_mistakes,
+        name="your additive_score",
+        what="your score vector",
+        shape_advice="one number per annotation (row of H). Did you forget v_a?",
+        later_failure_advice="Shapes: s (S,), H (L, d_h), W_a (A, S), U_a (A, d_h), v_a (A,).",
+        easy="every size 3",
+    )
+    return problem or Feedback(
         True, "your additive_score computes v_aᵀ tanh(W_a s + U_a h_j) for every annotation."
     )
 
