@@ -129,6 +129,15 @@ def _variance_mistakes(d_k: int) -> dict[str, Callable[[float], bool]]:
     }
 
 
+def _estimate(fn, d_k: int, seed: int) -> tuple[float | None, Feedback | None]:
+    """The learner's estimate for ``d_k`` with a generator seeded ``seed``, or what went wrong."""
+    result, problem = call_learner(fn, d_k, _N_PAIRS, np.random.default_rng(seed),
+                                   name="your estimate_dot_variance")
+    if problem:
+        return None, problem
+    return _as_number(result, d_k, _N_PAIRS)
+
+
 def check_dot_variance(fn) -> Feedback:
     """Check a learner's ``fn(d_k, n_pairs, rng) -> float``: Var(q·k) estimated from simulated pairs.
 
@@ -137,11 +146,7 @@ def check_dot_variance(fn) -> Feedback:
     """
     estimates = {}
     for d_k in (5, 64):
-        result, problem = call_learner(fn, d_k, _N_PAIRS, np.random.default_rng(d_k),
-                                       name="your estimate_dot_variance")
-        if problem:
-            return problem
-        estimate, problem = _as_number(result, d_k, _N_PAIRS)
+        estimate, problem = _estimate(fn, d_k, seed=d_k)
         if problem:
             return problem
         estimates[d_k] = estimate
@@ -155,20 +160,14 @@ def check_dot_variance(fn) -> Feedback:
                         f"but Var(q·k) should come out close to {d_k} (within 15 %). Draw q and k of shape "
                         "(n_pairs, d_k) with rng.standard_normal, multiply them element-wise, sum over "
                         "axis=1 and return the variance of those n_pairs dot products.")
-    again, problem = call_learner(fn, 64, _N_PAIRS, np.random.default_rng(64), name="your estimate_dot_variance")
-    if problem:
-        return problem
-    again, problem = _as_number(again, 64, _N_PAIRS)
+    again, problem = _estimate(fn, 64, seed=64)
     if problem:
         return problem
     if not np.isclose(again, estimates[64], rtol=1e-9, atol=0):
         return Feedback(False, f"two calls with generators seeded the same gave {estimates[64]:.4g} and "
                         f"{again:.4g}: draw q and k from the rng you are given (rng.standard_normal), not "
                         "from np.random or torch, so that the experiment can be repeated exactly.")
-    other, problem = call_learner(fn, 64, _N_PAIRS, np.random.default_rng(1), name="your estimate_dot_variance")
-    if problem:
-        return problem
-    other, problem = _as_number(other, 64, _N_PAIRS)
+    other, problem = _estimate(fn, 64, seed=1)
     if problem:
         return problem
     if other == estimates[64]:
