@@ -1,7 +1,7 @@
 """Read a notebook's own code, so tests can hold it equal to the package (the drift test).
 
 ``definitions(path)`` executes the notebook's setup imports and every code cell that only
-defines things (imports, ``def``, ``class`` and constant assignments, no calls at top level),
+defines things (imports, ``def`` and ``class`` statements only, nothing else at top level),
 and returns the resulting namespace. A test then builds the notebook's class and the package's
 class with the same weights and asserts they give the same outputs.
 """
@@ -31,7 +31,7 @@ def code_cells(path: Path) -> list[str]:
 
 
 def _only_defines(tree: ast.Module) -> bool:
-    """True when every top-level statement imports or defines (a def, class or plain constant)."""
+    """True when every top-level statement is an import, a ``def``, a ``class`` or a bare string."""
     for node in tree.body:
         if isinstance(node, _DEFINING):
             continue
