@@ -107,7 +107,7 @@ def _real(value: Any, name: str, example: str) -> float:
 
 
 def positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
-    """``value`` as a finite float > 0 (≥ 0 with ``allow_zero``); nan, inf, str and bool rejected."""
+    """``value`` as a finite float > 0 (≥ 0 with ``allow_zero``); nan, inf, str, bool rejected."""
     example = f"{name}=0.01"
     number = _real(value, name, example)
     if number < 0 or (number == 0 and not allow_zero):
@@ -368,10 +368,440 @@ def token_ids(
 
 # --- attention (04) ---
 
+
+def _attention_shapes(q_shape, k_shape, v_shape, mask_shape) -> tuple[int, ...]:
+    """The scores' shape ``(..., n_q, n_k)``, or a ValueError saying, in a learner's words, why not."""
+    for name, shape in (("Q", q_shape), ("K", k_shape), ("V", v_shape)):
+        require(
+            len(shape) >= 2,
+            f"{name} has shape {tuple(shape)}, but attention needs at least 2 dimensions "
+            f"(tokens, features); for one token use shape (1, d), e.g. {name}[None, :]",
+        )
+    require(
+        k_shape[-2] > 0,
+        f"K has 0 keys (shape {tuple(k_shape)}): every query needs at least one key to attend "
+        "to, so give K (and V) at least one row",
+    )
+    for name, shape in (("Q", q_shape), ("K", k_shape), ("V", v_shape)):
+        _check_not_empty(shape, name)
+    require(
+        q_shape[-1] == k_shape[-1],
+        f"Q has d_k={q_shape[-1]} but K has d_k={k_shape[-1]}: the last dimensions must match, "
+        "because each query is compared with each key by a dot product",
+    )
+    require(
+        k_shape[-2] == v_shape[-2],
+        f"K has {k_shape[-2]} keys but V has {v_shape[-2]} values: there must be exactly one "
+        "value per key",
+    )
+    try:
+        batch = np.broadcast_shapes(q_shape[:-2], k_shape[:-2], v_shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"the leading (batch/head) dimensions of Q {tuple(q_shape)}, K {tuple(k_shape)} "
+            f"and V {tuple(v_shape)} do not broadcast"
+        ) from None
+    scores = (*batch, q_shape[-2], k_shape[-2])
+    if mask_shape is not None:
+        try:
+            fits = np.broadcast_shapes(tuple(mask_shape), scores) == scores
+        except ValueError:
+            fits = False
+        require(
+            fits,
+            f"the mask has shape {tuple(mask_shape)} but the scores have shape {scores} "
+            "(queries × keys): the mask must broadcast to it",
+        )
+    return scores
+
+
+def _attention_mask(mask, scores_shape):
+    """``mask`` (a bool array or tensor, True = may attend), checked to leave every query a key."""
+    require(
+        str(mask.dtype) in ("bool", "torch.bool"),
+        "the mask must be boolean (True = may attend), e.g. causal_mask(n) or lengths > 0; got "
+        + describe(mask),
+    )
+    allowed = mask.any(-1)  # (..., n_q): may this query attend to some key?
+    if not bool(allowed.all()):
+        allowed = allowed.cpu().numpy() if hasattr(allowed, "cpu") else allowed
+        where = tuple(int(i) for i in np.argwhere(~np.broadcast_to(allowed, scores_shape[:-1]))[0])
+        batch = f" of batch/head {where[:-1]}" if len(where) > 1 else ""
+        raise ValueError(
+            f"the mask lets query {where[-1]}{batch} attend to no key at all: its row is all "
+            "False, so its softmax is undefined. Every query needs at least one key it may "
+            "attend to (a causal mask keeps the diagonal: np.tril(..., k=0))."
+        )
+    return mask
+
+
+def _attention_scale(scale, d_k: int) -> float:
+    """1/√d_k for ``scale=True``, 1 for False, or the positive number given."""
+    if isinstance(scale, (bool, np.bool_)):
+        return 1.0 / math.sqrt(d_k) if scale else 1.0
+    require(
+        isinstance(scale, (numbers.Real, np.number)),
+        f"scale must be True (divide by √d_k), False (do not scale) or a positive number that "
+        f"multiplies the scores; got {describe(scale)}",
+        TypeError,
+    )
+    return positive_float(scale, "scale")
+
+
+def attention_arrays(Q, K, V, mask=None, scale=True):
+    """For ``attention``: Q, K, V as float64 arrays that fit, the mask as bool, the scale factor."""
+    Q, K, V = (float_array(a, n, allow_empty=True) for a, n in ((Q, "Q"), (K, "K"), (V, "V")))
+    mask = None if mask is None else _as_numpy(mask, "mask")
+    scores = _attention_shapes(Q.shape, K.shape, V.shape, None if mask is None else mask.shape)
+    if mask is not None:
+        mask = _attention_mask(mask, scores)
+    return Q, K, V, mask, _attention_scale(scale, Q.shape[-1])
+
+
+def attention_tensors(Q, K, V, mask=None, scale=True, dropout=0.0):
+    """For ``attention_torch``: K, V (and numpy input) in Q's dtype and device, a bool mask
+    tensor on that device, the scale factor and the dropout rate. NaN is not looked for (it
+    would cost a pass over large tensors); it passes through to the output."""
+    import torch
+
+    Q = float_tensor(Q, "Q", finite=False, allow_empty=True)
+    K, V = (
+        float_tensor(a, n, like=Q, finite=False, allow_empty=True) for a, n in ((K, "K"), (V, "V"))
+    )
+    if mask is not None and not isinstance(mask, torch.Tensor):
+        mask = torch.from_numpy(np.ascontiguousarray(_as_numpy(mask, "mask")))
+    scores = _attention_shapes(Q.shape, K.shape, V.shape, None if mask is None else mask.shape)
+    if mask is not None:
+        mask = _attention_mask(mask, scores).to(Q.device)
+    return Q, K, V, mask, _attention_scale(scale, Q.shape[-1]), fraction(dropout, "dropout")
+
+
+def softmax_scores(x, axis):
+    """For ``softmax``: scores as float64 (−inf allowed: masked), an axis that exists, no NaN or
+    +inf, and no slice that is −inf everywhere."""
+    x = float_array(x, "x", finite=False)
+    require(x.ndim > 0, "softmax needs at least one dimension; got a single number. Pass e.g. [x]")
+    require(
+        _is_int(axis), f"axis must be a whole number, e.g. axis=-1; got {describe(axis)}", TypeError
+    )
+    require(
+        -x.ndim <= axis < x.ndim,
+        f"axis={axis} does not exist for an array with {x.ndim} dimension(s) (shape {x.shape}); "
+        "use axis=-1 for the last one",
+    )
+    require(
+        not np.isnan(x).any() and not np.isposinf(x).any(),
+        "softmax got NaN or +inf scores: check the scores you pass in (a masked score is -inf)",
+    )
+    require(
+        not np.isneginf(x).all(axis=axis).any(),
+        "a row of scores is all -inf (everything masked): every query needs at least one key it "
+        "may attend to",
+    )
+    return x, axis
+
+
+def mask_lengths(lengths, n):
+    """For ``padding_mask``: the padded length ``n`` and one whole-number length 1…n per sequence."""
+    n = positive_int(n, "n")
+    arr = _as_numpy(lengths, "lengths")
+    require(
+        arr.ndim == 1 and arr.size > 0,
+        f"lengths must be a list of sequence lengths, one per sequence; got {describe(lengths)}. "
+        "Pass e.g. [3, 2]",
+    )
+    require(
+        arr.dtype.kind in "iu",
+        f"lengths must be whole numbers; got {describe(lengths)}",
+        TypeError,
+    )
+    require(
+        ((arr >= 1) & (arr <= n)).all(),
+        f"every length must be between 1 and n={n}; got {arr.tolist()}",
+    )
+    return arr, n
+
+
 # --- scaling (05) ---
 
 # --- transformer (06) ---
 
+
+def heads(d_model: Any, n_heads: Any) -> tuple[int, int]:
+    """``(d_model, n_heads)`` as ints, with ``n_heads`` dividing ``d_model`` (d_k = d_model/h)."""
+    d_model, n_heads = positive_int(d_model, "d_model"), positive_int(n_heads, "n_heads")
+    divisors = [h for h in range(1, d_model + 1) if d_model % h == 0]
+    require(
+        d_model % n_heads == 0,
+        f"d_model={d_model} is not divisible by n_heads={n_heads}: each head gets d_model / "
+        f"n_heads features, which must be a whole number. Choose n_heads from {divisors}.",
+    )
+    return d_model, n_heads
+
+
+def token_vectors(x: Any, name: str, module: Any, d_model: int) -> Any:
+    """``x`` as a ``(batch, n, d_model)`` float tensor in ``module``'s dtype."""
+    x = float_tensor(x, name, like=module)
+    require(
+        x.dim() == 3,
+        f"{name} has shape {tuple(x.shape)}, but the Transformer works batch-first on "
+        "(batch, n, d_model); for one sequence use x.unsqueeze(0).",
+    )
+    require(
+        x.shape[-1] == d_model,
+        f"{name} has {x.shape[-1]} features per token, but this module was built with "
+        f"d_model={d_model}.",
+    )
+    return x
+
+
+def bool_mask(mask: Any, name: str, shapes: Sequence[tuple[int, ...]] | None = None) -> Any:
+    """``mask`` as a boolean tensor (True = may attend), of one of ``shapes`` if given; None stays."""
+    import torch
+
+    if mask is None:
+        return None
+    if not isinstance(mask, torch.Tensor):
+        try:
+            mask = torch.as_tensor(np.asarray(mask))
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise TypeError(
+                f"{name} must be a boolean tensor; got {describe(mask)} ({exc})."
+            ) from None
+    require(
+        mask.dtype == torch.bool,
+        f"{name} must be boolean with True = may attend (the course's convention); got "
+        f"{describe(mask)}. Build it with comparisons, e.g. tokens != PAD.",
+        TypeError,
+    )
+    require(
+        shapes is None or tuple(mask.shape) in [tuple(s) for s in shapes],
+        f"{name} has shape {tuple(mask.shape)}; expected one of {[tuple(s) for s in shapes or ()]}.",
+    )
+    return mask
+
+
+def masks(attn_mask: Any, key_padding_mask: Any) -> tuple:
+    """Both course masks as boolean tensors (None stays None), shapes unchecked."""
+    return bool_mask(attn_mask, "attn_mask"), bool_mask(key_padding_mask, "key_padding_mask")
+
+
+def mha_pair(ours: Any, theirs: Any) -> None:
+    """Raise unless ``ours`` (course) and ``theirs`` (torch) attention modules have one layout."""
+    from torch import nn
+
+    from course_utils.transformer import MultiHeadAttention
+
+    instance_of(ours, "ours", MultiHeadAttention)
+    instance_of(theirs, "torch_mha", nn.MultiheadAttention)
+    require(
+        theirs._qkv_same_embed_dim and theirs.batch_first,
+        "torch_mha must use batch_first=True and kdim = vdim = embed_dim.",
+    )
+    require(
+        (theirs.embed_dim, theirs.num_heads) == (ours.d_model, ours.n_heads),
+        f"shapes differ: torch has embed_dim={theirs.embed_dim}, num_heads={theirs.num_heads}; "
+        f"ours has d_model={ours.d_model}, n_heads={ours.n_heads}. Build both alike.",
+    )
+    require(
+        (theirs.in_proj_bias is None) == (ours.q_proj.bias is None) and theirs.bias_k is None,
+        "both modules must agree on bias (and torch's add_bias_kv must be False).",
+    )
+
+
+def encoder_layer_pair(ours: Any, theirs: Any) -> None:
+    """Raise unless a course ``TransformerBlock`` and a torch encoder layer have one layout."""
+    import torch
+    from torch import nn
+
+    from course_utils.transformer import TransformerBlock
+
+    instance_of(ours, "ours", TransformerBlock)
+    instance_of(theirs, "torch_layer", nn.TransformerEncoderLayer)
+    require(
+        theirs.norm_first == ours.norm_first,
+        f"norm_first differs (torch {theirs.norm_first}, ours {ours.norm_first}): build both as "
+        "post-LN or both as pre-LN.",
+    )
+    act = theirs.activation
+    torch_act = (
+        "relu" if act is torch.nn.functional.relu or isinstance(act, nn.ReLU)
+        else "gelu" if act is torch.nn.functional.gelu or isinstance(act, nn.GELU)
+        else repr(act)
+    )  # fmt: skip
+    ours_act = "relu" if isinstance(ours.ff.activation, nn.ReLU) else "gelu"
+    require(
+        torch_act == ours_act,
+        f"the activations differ (torch {torch_act}, ours {ours_act}): build both alike.",
+    )
+    require(
+        theirs.linear1.weight.shape == ours.ff.linear1.weight.shape,
+        f"d_ff differs: torch {theirs.linear1.out_features}, ours {ours.ff.linear1.out_features}.",
+    )
+    mha_pair(ours.attn, theirs.self_attn)
+
+
+def encoder_tokens(tokens: Any, vocab_size: int, max_len: int) -> Any:
+    """``tokens`` as a ``(batch, n)`` long tensor of ids in ``range(vocab_size)``, n ≤ max_len."""
+    tokens = token_ids(tokens, "tokens", vocab_size, ndim=2)
+    require(
+        tokens.shape[1] <= max_len,
+        f"the sequences have {tokens.shape[1]} tokens but max_len={max_len}: build the model "
+        "with a larger max_len, or cut the sequences.",
+    )
+    return tokens
+
+
+def mha_inputs(
+    module: Any, query: Any, key: Any, value: Any, attn_mask: Any, key_padding_mask: Any
+) -> tuple:
+    """Multi-head attention's inputs checked: three ``(B, n, d_model)`` tensors and two masks.
+
+    ``attn_mask`` is ``(n_q, n_k)`` or ``(B, n_q, n_k)``, ``key_padding_mask`` ``(B, n_k)``
+    (True for real tokens); every query must be allowed at least one key.
+    """
+    d = module.d_model
+    query, key, value = (
+        token_vectors(t, n, module, d)
+        for t, n in ((query, "query"), (key, "key"), (value, "value"))
+    )
+    require(
+        key.shape[:2] == value.shape[:2] and query.shape[0] == key.shape[0],
+        f"query {tuple(query.shape)}, key {tuple(key.shape)} and value {tuple(value.shape)} must "
+        "share the batch size, and key and value the number of positions.",
+    )
+    (B, n_q), n_k = query.shape[:2], key.shape[1]
+    attn_mask = bool_mask(attn_mask, "attn_mask", [(n_q, n_k), (B, n_q, n_k)])
+    key_padding_mask = bool_mask(key_padding_mask, "key_padding_mask", [(B, n_k)])
+    allowed = True if attn_mask is None else attn_mask
+    if key_padding_mask is not None:
+        allowed = key_padding_mask[:, None, :] & allowed
+    require(
+        allowed is True or bool(allowed.any(dim=-1).all()),
+        "with these masks some query may attend to no key at all (a row of the mask is all "
+        "False), so its softmax is undefined: every query needs at least one real key.",
+    )
+    return query, key, value, attn_mask, key_padding_mask
+
+
 # --- cost (07) ---
 
+
+def tiled_qkv(q: Any, k: Any, v: Any, block: Any) -> int:
+    """``tiled_attention``'s q, k, v (float tensors whose shapes fit) checked; returns ``block``."""
+    import torch
+
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        instance_of(
+            t, name, torch.Tensor, hint="convert with torch.as_tensor(x, dtype=torch.float32)"
+        )
+        require(
+            t.dim() >= 2,
+            f"{name} has shape {tuple(t.shape)}; attention needs (..., tokens, features)",
+        )
+        require(
+            t.is_floating_point(), f"{name} has dtype {t.dtype}; use a float tensor, e.g. x.float()"
+        )
+        require(
+            min(t.shape) > 0,
+            f"{name} has shape {tuple(t.shape)}: every dimension needs at least one entry",
+        )
+    require(
+        q.shape[-1] == k.shape[-1],
+        f"q has d_k={q.shape[-1]} but k has d_k={k.shape[-1]}: the last dimensions must match",
+    )
+    require(
+        k.shape[-2] == v.shape[-2],
+        f"k has {k.shape[-2]} keys but v has {v.shape[-2]} values: one value per key",
+    )
+    require(
+        q.dtype == k.dtype == v.dtype,
+        f"q, k and v have dtypes {q.dtype}, {k.dtype}, {v.dtype}: give all three the same dtype",
+        TypeError,
+    )
+    return positive_int(block, "block")
+
+
 # --- bert (08) ---
+
+
+def bert_sentence(value: Any, name: str) -> str:
+    """``value`` as one sentence (a str of words separated by spaces)."""
+    if not isinstance(value, str):
+        hint = " For several sentences use tok.batch([...])." if isinstance(value, list) else ""
+        raise TypeError(f"{name} must be one sentence (a str), e.g. 'the fox hides'; got "
+                        f"{describe(value)}.{hint}")
+    return value
+
+
+def bert_masking(ids: Any, mask_id: Any, vocab_size: Any, n_special: Any, p: Any):
+    """The arguments of ``mask_tokens``, checked: (ids as torch.long, p as a float in (0, 1))."""
+    vocab_size = positive_int(vocab_size, "vocab_size")
+    n_special = non_negative_int(n_special, "n_special")
+    mask_id = non_negative_int(mask_id, "mask_id")
+    require(n_special < vocab_size, f"n_special={n_special} leaves no ordinary word in a "
+            f"vocabulary of {vocab_size}: pass n_special < vocab_size (e.g. tok.n_special)")
+    require(mask_id < n_special, f"mask_id={mask_id} is not a special id (ids below "
+            f"n_special={n_special}): pass tok.mask_id")
+    p = fraction(p, "p")
+    require(p > 0, "p=0 chooses no token, so the loss would have nothing to predict: pass e.g. "
+            "p=0.15")
+    return token_ids(ids, "ids", vocab_size), p
+
+
+def bert_ids(ids: Any, vocab_size: int, max_len: int):
+    """Token ids (B, n) for a TinyBert: whole numbers in the vocabulary, n ≤ max_len."""
+    ids = token_ids(ids, "ids", vocab_size, ndim=2)
+    require(ids.shape[1] <= max_len, f"ids holds sequences of {ids.shape[1]} tokens, longer than "
+            f"the model's max_len={max_len}: use shorter sentences or build it with a larger max_len")
+    return ids
+
+
+def bert_pairs(pairs: Any, name: str, n_classes: int | None = None) -> list[tuple[str, int]]:
+    """``pairs`` as a non-empty list of (sentence, class) with 0 ≤ class < n_classes."""
+    if isinstance(pairs, (str, tuple)) or not isinstance(pairs, Iterable):
+        raise TypeError(f"{name} must be a list of (sentence, class) pairs, e.g. "
+                        f"[('the cook eats the pear', 1)]; got {describe(pairs)}.")
+    items = list(pairs)
+    require(items, f"{name} is empty: give at least one (sentence, class) pair")
+    for k, item in enumerate(items):
+        ok = isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)
+        if not ok or not _is_int(item[1]):
+            raise TypeError(f"{name}[{k}] must be a (sentence, class) pair with a whole-number "
+                            f"class; got {describe(item)}. Turn topic names into numbers first, "
+                            "e.g. TOPICS.index(topic).")
+        if item[1] < 0 or (n_classes is not None and item[1] >= n_classes):
+            raise ValueError(f"{name}[{k}] has class {item[1]}, but the classifier has "
+                             f"{n_classes} classes (0 … {n_classes - 1 if n_classes else 0}).")
+    return [(s, int(c)) for s, c in items]
+
+
+def bert_training(model: Any, tok: Any, data: Any, *, steps: Any, batch_size: Any, lr: Any,
+                  labelled: bool = False) -> list:
+    """The arguments of ``pretrain`` / ``train_classifier``, checked; returns the data as a list."""
+    import torch
+
+    instance_of(model, "model", torch.nn.Module, "Pass the model itself, e.g. TinyBert(len(tok)).")
+    require(hasattr(tok, "batch") and hasattr(tok, "mask_id"),
+            f"tok must be a Tokenizer; got {describe(tok)}", TypeError)
+    positive_int(steps, "epochs" if labelled else "steps")
+    positive_int(batch_size, "batch_size")
+    positive_float(lr, "lr")
+    if labelled:
+        return bert_pairs(data, "pairs", getattr(model, "n_classes", None))
+    return strings(data, "sentences")
+
+
+def bert_masked_sentence(tok: Any, sentence: Any, k: Any) -> tuple[str, int]:
+    """A sentence with exactly one [MASK] and only known words, and k in 1 … vocabulary."""
+    sentence = bert_sentence(sentence, "sentence").strip()
+    words = sentence.split()
+    require(words.count("[MASK]") == 1,
+            "write a sentence with exactly one [MASK], e.g. 'the cook eats the [MASK]'")
+    unknown = [w for w in words if w not in tok.ids and w != "[MASK]"]
+    n_words = len(tok) - tok.n_special
+    require(not unknown, f"unknown word(s) {unknown}: the tiny BERT only knows the corpus's "
+            f"{n_words} words, e.g. {', '.join(tok.vocab[tok.n_special:tok.n_special + 5])}")
+    k = positive_int(k, "k")
+    require(k <= n_words, f"k must be between 1 and {n_words}, got {k}")
+    return sentence, k
