@@ -729,8 +729,10 @@ def bert_sentence(value: Any, name: str) -> str:
     """``value`` as one sentence (a str of words separated by spaces)."""
     if not isinstance(value, str):
         hint = " For several sentences use tok.batch([...])." if isinstance(value, list) else ""
-        raise TypeError(f"{name} must be one sentence (a str), e.g. 'the fox hides'; got "
-                        f"{describe(value)}.{hint}")
+        raise TypeError(
+            f"{name} must be one sentence (a str), e.g. 'the fox hides'; got "
+            f"{describe(value)}.{hint}"
+        )
     return value
 
 
@@ -739,51 +741,71 @@ def bert_masking(ids: Any, mask_id: Any, vocab_size: Any, n_special: Any, p: Any
     vocab_size = positive_int(vocab_size, "vocab_size")
     n_special = non_negative_int(n_special, "n_special")
     mask_id = non_negative_int(mask_id, "mask_id")
-    require(n_special < vocab_size, f"n_special={n_special} leaves no ordinary word in a "
-            f"vocabulary of {vocab_size}: pass n_special < vocab_size (e.g. tok.n_special)")
-    require(mask_id < n_special, f"mask_id={mask_id} is not a special id (ids below "
-            f"n_special={n_special}): pass tok.mask_id")
+    require(
+        n_special < vocab_size,
+        f"n_special={n_special} leaves no ordinary word in a "
+        f"vocabulary of {vocab_size}: pass n_special < vocab_size (e.g. tok.n_special)",
+    )
+    require(
+        mask_id < n_special,
+        f"mask_id={mask_id} is not a special id (ids below "
+        f"n_special={n_special}): pass tok.mask_id",
+    )
     p = fraction(p, "p")
-    require(p > 0, "p=0 chooses no token, so the loss would have nothing to predict: pass e.g. "
-            "p=0.15")
+    require(
+        p > 0, "p=0 chooses no token, so the loss would have nothing to predict: pass e.g. p=0.15"
+    )
     return token_ids(ids, "ids", vocab_size), p
 
 
 def bert_ids(ids: Any, vocab_size: int, max_len: int):
     """Token ids (B, n) for a TinyBert: whole numbers in the vocabulary, n ≤ max_len."""
     ids = token_ids(ids, "ids", vocab_size, ndim=2)
-    require(ids.shape[1] <= max_len, f"ids holds sequences of {ids.shape[1]} tokens, longer than "
-            f"the model's max_len={max_len}: use shorter sentences or build it with a larger max_len")
+    require(
+        ids.shape[1] <= max_len,
+        f"ids holds sequences of {ids.shape[1]} tokens, longer than "
+        f"the model's max_len={max_len}: use shorter sentences or build it with a larger max_len",
+    )
     return ids
 
 
 def bert_pairs(pairs: Any, name: str, n_classes: int | None = None) -> list[tuple[str, int]]:
     """``pairs`` as a non-empty list of (sentence, class) with 0 ≤ class < n_classes."""
     if isinstance(pairs, (str, tuple)) or not isinstance(pairs, Iterable):
-        raise TypeError(f"{name} must be a list of (sentence, class) pairs, e.g. "
-                        f"[('the cook eats the pear', 1)]; got {describe(pairs)}.")
+        raise TypeError(
+            f"{name} must be a list of (sentence, class) pairs, e.g. "
+            f"[('the cook eats the pear', 1)]; got {describe(pairs)}."
+        )
     items = list(pairs)
     require(items, f"{name} is empty: give at least one (sentence, class) pair")
     for k, item in enumerate(items):
         ok = isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)
         if not ok or not _is_int(item[1]):
-            raise TypeError(f"{name}[{k}] must be a (sentence, class) pair with a whole-number "
-                            f"class; got {describe(item)}. Turn topic names into numbers first, "
-                            "e.g. TOPICS.index(topic).")
+            raise TypeError(
+                f"{name}[{k}] must be a (sentence, class) pair with a whole-number "
+                f"class; got {describe(item)}. Turn topic names into numbers first, "
+                "e.g. TOPICS.index(topic)."
+            )
         if item[1] < 0 or (n_classes is not None and item[1] >= n_classes):
-            raise ValueError(f"{name}[{k}] has class {item[1]}, but the classifier has "
-                             f"{n_classes} classes (0 … {n_classes - 1 if n_classes else 0}).")
+            raise ValueError(
+                f"{name}[{k}] has class {item[1]}, but the classifier has "
+                f"{n_classes} classes (0 … {n_classes - 1 if n_classes else 0})."
+            )
     return [(s, int(c)) for s, c in items]
 
 
-def bert_training(model: Any, tok: Any, data: Any, *, steps: Any, batch_size: Any, lr: Any,
-                  labelled: bool = False) -> list:
+def bert_training(
+    model: Any, tok: Any, data: Any, *, steps: Any, batch_size: Any, lr: Any, labelled: bool = False
+) -> list:
     """The arguments of ``pretrain`` / ``train_classifier``, checked; returns the data as a list."""
     import torch
 
     instance_of(model, "model", torch.nn.Module, "Pass the model itself, e.g. TinyBert(len(tok)).")
-    require(hasattr(tok, "batch") and hasattr(tok, "mask_id"),
-            f"tok must be a Tokenizer; got {describe(tok)}", TypeError)
+    require(
+        hasattr(tok, "batch") and hasattr(tok, "mask_id"),
+        f"tok must be a Tokenizer; got {describe(tok)}",
+        TypeError,
+    )
     positive_int(steps, "epochs" if labelled else "steps")
     positive_int(batch_size, "batch_size")
     positive_float(lr, "lr")
@@ -796,12 +818,17 @@ def bert_masked_sentence(tok: Any, sentence: Any, k: Any) -> tuple[str, int]:
     """A sentence with exactly one [MASK] and only known words, and k in 1 … vocabulary."""
     sentence = bert_sentence(sentence, "sentence").strip()
     words = sentence.split()
-    require(words.count("[MASK]") == 1,
-            "write a sentence with exactly one [MASK], e.g. 'the cook eats the [MASK]'")
+    require(
+        words.count("[MASK]") == 1,
+        "write a sentence with exactly one [MASK], e.g. 'the cook eats the [MASK]'",
+    )
     unknown = [w for w in words if w not in tok.ids and w != "[MASK]"]
     n_words = len(tok) - tok.n_special
-    require(not unknown, f"unknown word(s) {unknown}: the tiny BERT only knows the corpus's "
-            f"{n_words} words, e.g. {', '.join(tok.vocab[tok.n_special:tok.n_special + 5])}")
+    require(
+        not unknown,
+        f"unknown word(s) {unknown}: the tiny BERT only knows the corpus's "
+        f"{n_words} words, e.g. {', '.join(tok.vocab[tok.n_special : tok.n_special + 5])}",
+    )
     k = positive_int(k, "k")
     require(k <= n_words, f"k must be between 1 and {n_words}, got {k}")
     return sentence, k

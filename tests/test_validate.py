@@ -81,7 +81,9 @@ def test_fraction_is_a_rate():
 
 def test_one_of_lists_the_options():
     assert v.one_of("post", "norm", ["pre", "post"]) == "post"
-    with pytest.raises(ValueError, match=r"norm must be one of 'pre', 'post'; got 'Post' \(a str\)"):
+    with pytest.raises(
+        ValueError, match=r"norm must be one of 'pre', 'post'; got 'Post' \(a str\)"
+    ):
         v.one_of("Post", "norm", ["pre", "post"])
     with pytest.raises(ValueError, match="got 1 "):
         v.one_of(1, "flag", [True, False])  # 1 == True, but it is not the same option
@@ -119,7 +121,11 @@ def test_strings_rejects_a_bare_string():
 
 
 def test_float_array_cleans_numpy_torch_and_lists():
-    for x in ([[1, 2], [3, 4]], np.ones((2, 2), np.float32), torch.ones(2, 2, dtype=torch.bfloat16)):
+    for x in (
+        [[1, 2], [3, 4]],
+        np.ones((2, 2), np.float32),
+        torch.ones(2, 2, dtype=torch.bfloat16),
+    ):
         out = v.float_array(x, "scores", ndim=2)
         assert out.dtype == np.float64 and out.shape == (2, 2)
     assert v.float_array(torch.ones(3, requires_grad=True), "x").shape == (3,)

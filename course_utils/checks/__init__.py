@@ -1,10 +1,27 @@
 """Exercise checkers: each ``check_*`` runs a learner's answer and says what is right or wrong.
 
-A checker never raises on a learner's answer (wrong type, wrong shape, None, an exception
-inside the learner's function): it returns a ``Feedback`` that explains what to fix. The
-shared pieces live here; the checkers themselves live in one module per topic.
+A checker never raises on a learner's answer (wrong type, wrong shape, None, an exception or an
+endless loop inside the learner's function): it returns a ``Feedback`` that explains what to
+fix. Every checker is wrapped in ``@checker("NN")`` (NN = its notebook). The shared pieces live
+in ``_core``; the checkers themselves live in one module per topic.
 """
 
-from course_utils.checks._core import Feedback, as_array, call_learner, compare
+from course_utils.checks._core import (
+    Feedback,
+    as_array,
+    call_learner,
+    check_array_cases,
+    checker,
+    compare,
+    first_match,
+)
 
-__all__ = ["Feedback", "as_array", "call_learner", "compare"]
+__all__ = [
+    "Feedback",
+    "as_array",
+    "call_learner",
+    "check_array_cases",
+    "checker",
+    "compare",
+    "first_match",
+]
