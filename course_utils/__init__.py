@@ -15,6 +15,14 @@ Each module holds one idea (the notebook that introduces it in brackets):
 - ``widgets``: the interactive explorers, built so tests can drive them
 """
 
-from course_utils.reproducibility import seed_everything
-
 __all__ = ["seed_everything"]
+
+
+def __getattr__(name: str):
+    """``from course_utils import seed_everything`` without importing torch for every module
+    (``python -m course_utils.progress`` stays quick)."""
+    if name == "seed_everything":
+        from course_utils.reproducibility import seed_everything
+
+        return seed_everything
+    raise AttributeError(f"module 'course_utils' has no attribute {name!r}")
