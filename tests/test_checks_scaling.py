@@ -12,10 +12,32 @@ def right(p):
     return np.diag(p) - np.outer(p, p)
 
 
-def test_accepts_right_answers_numpy_torch_and_lists():
-    assert check_softmax_jacobian(right).passed
-    assert check_softmax_jacobian(lambda p: torch.diag(torch.tensor(p)) - torch.outer(torch.tensor(p), torch.tensor(p))).passed
-    assert check_softmax_jacobian(lambda p: right(p).tolist()).passed
+def _loops(p):
+    n = len(p)
+    return np.array([[p[i] * ((i == j) - p[j]) for j in range(n)] for i in range(n)])
+
+
+def _autograd(p):
+    s = torch.log(torch.tensor(p, dtype=torch.float32))
+    return torch.autograd.functional.jacobian(lambda z: torch.softmax(z, dim=0), s)
+
+
+VALID_JACOBIANS = [
+    right,
+    lambda p: torch.diag(torch.tensor(p)) - torch.outer(torch.tensor(p), torch.tensor(p)),
+    lambda p: right(p).tolist(),
+    lambda p: np.einsum("i,ij->ij", p, np.eye(len(p))) - np.einsum("i,j->ij", p, p),
+    _loops,
+    lambda p: right(np.asarray(p, dtype=np.float32)),
+    lambda p: p[:, None] * (np.eye(len(p)) - p[None, :]),
+    _autograd,
+]
+
+
+@pytest.mark.parametrize("fn", VALID_JACOBIANS)
+def test_jacobian_accepts_valid_alternatives(fn):
+    feedback = check_softmax_jacobian(fn)
+    assert feedback.passed, feedback
 
 
 def _not_implemented(p):
@@ -24,6 +46,10 @@ def _not_implemented(p):
 
 MISTAKES = [
     (lambda p: np.diag(p), "only diag(p)"),
+    (lambda p: np.outer(p, p) - np.diag(p), "whole matrix has the wrong sign"),
+    (lambda p: np.eye(len(p)) - np.outer(p, p), "identity matrix"),
+    (lambda p: np.outer(p, 1 - p), "p_i·(1 − p_j) for every entry"),
+    (lambda p: right(np.exp(p) / np.exp(p).sum()), "softmax to p again"),
     (lambda p: -np.outer(p, p), "only −p·pᵀ"),
     (lambda p: np.diag(p) + np.outer(p, p), "sign of the outer product"),
     (lambda p: np.diag(p * (1 - p)), "off-diagonal entries are missing"),
@@ -69,20 +95,39 @@ def _pairs(d_k, n_pairs, rng):
     return rng.standard_normal((n_pairs, d_k)), rng.standard_normal((n_pairs, d_k))
 
 
-def test_variance_accepts_right_simulations():
-    assert check_dot_variance(simulate).passed
-    assert check_dot_variance(lambda d, n, rng: np.einsum("pd,pd->p", *_pairs(d, n, rng)).var(ddof=1)).passed
-    assert check_dot_variance(lambda d, n, rng: torch.tensor(simulate(d, n, rng))).passed
-    assert check_dot_variance(lambda d, n, rng: np.array([simulate(d, n, rng)])).passed
+VALID_VARIANCES = [
+    simulate,
+    lambda d, n, rng: np.einsum("pd,pd->p", *_pairs(d, n, rng)).var(ddof=1),
+    lambda d, n, rng: torch.tensor(simulate(d, n, rng)),
+    lambda d, n, rng: np.array([simulate(d, n, rng)]),
+    lambda d, n, rng: float(np.var(np.sum(rng.normal(0, 1, (n, d)) * rng.normal(0, 1, (n, d)), 1))),
+    lambda d, n, rng: float(
+        np.var(
+            (
+                rng.standard_normal((n, d), dtype=np.float32)
+                * rng.standard_normal((n, d), dtype=np.float32)
+            ).sum(1)
+        )
+    ),
+    lambda d, n, rng: np.var(rng.standard_normal((n, d)) @ rng.standard_normal((d, n))),
+]
+
+
+@pytest.mark.parametrize("fn", VALID_VARIANCES)
+def test_variance_accepts_valid_alternatives(fn):
+    feedback = check_dot_variance(fn)
+    assert feedback.passed, feedback
 
 
 def test_variance_accepts_other_draw_orders_for_many_generators():
     """The 15 % tolerance is statistical: a right answer drawn another way passes for any seed."""
     for offset in range(20):
+
         def shifted(d, n, rng, offset=offset):
             rng = np.random.default_rng(rng.integers(1 << 30) + offset)
             k, q = _pairs(d, n, rng)
             return float((q * k).sum(axis=1).var())
+
         assert check_dot_variance(shifted).passed, offset
 
 
@@ -94,23 +139,39 @@ VARIANCE_MISTAKES = [
     (lambda d, n, rng: float((np.prod(_pairs(d, n, rng), axis=0)).sum(axis=1).std()), ".std()"),
     (lambda d, n, rng: float((rng.standard_normal((n, d)) ** 2).sum(axis=1).var()), "Var(q·q)"),
     (lambda d, n, rng: float(np.prod(_pairs(d, n, rng), axis=0).var()), "about 1 whatever d_k"),
-    (lambda d, n, rng: float((np.prod(_pairs(d, n, rng), axis=0).sum(axis=1) / np.sqrt(d)).var()),
-     "about 1 whatever d_k"),
+    (
+        lambda d, n, rng: float(
+            (np.prod(_pairs(d, n, rng), axis=0).sum(axis=1) / np.sqrt(d)).var()
+        ),
+        "about 1 whatever d_k",
+    ),
     (lambda d, n, rng: float(np.prod(_pairs(d, n, rng), axis=0).sum(axis=1).mean()), "mean of q·k"),
-    (lambda d, n, rng: float((rng.random((n, d)) * rng.random((n, d))).sum(axis=1).var()), "uniform"),
+    (
+        lambda d, n, rng: float((rng.random((n, d)) * rng.random((n, d))).sum(axis=1).var()),
+        "uniform",
+    ),
     (lambda d, n, rng: float(np.prod(_pairs(d, n, rng), axis=0).sum(axis=0).var()), "axis=0"),
     (lambda d, n, rng: np.prod(_pairs(d, n, rng), axis=0).sum(axis=1), "dot products themselves"),
     (lambda d, n, rng: np.prod(_pairs(d, n, rng), axis=0).var(axis=0), "one per component"),
     (lambda d, n, rng: np.zeros((2, 2)), "shape (2, 2)"),
-    (lambda d, n, rng: float((np.random.standard_normal((n, d)) * np.random.standard_normal((n, d)))
-                             .sum(axis=1).var()), "seeded the same"),
+    (
+        lambda d, n, rng: float(
+            (np.random.standard_normal((n, d)) * np.random.standard_normal((n, d)))
+            .sum(axis=1)
+            .var()
+        ),
+        "seeded the same",
+    ),
     (lambda d, n, rng: d, "does not simulate"),
     (lambda d, n, rng: 3 * d, "within 15 %"),
     (lambda d, n, rng: (simulate(d, n, rng), d), "tuple"),
     (lambda d, n, rng: float("nan"), "nan"),
     (lambda d, n, rng: True, "returned True"),
     (lambda d, n, rng: "64", "returned a str"),
-    (lambda d, n, rng: rng.standard_normal((n, d)) @ rng.standard_normal((d + 1, n)), "raised ValueError"),
+    (
+        lambda d, n, rng: rng.standard_normal((n, d)) @ rng.standard_normal((d + 1, n)),
+        "raised ValueError",
+    ),
     (_variance_not_implemented, "not written yet"),
     (lambda d, n, rng: None, "returned None"),
     (None, "is None"),
@@ -124,3 +185,19 @@ def test_variance_names_the_mistake_and_never_crashes(fn, phrase):
     assert isinstance(feedback, Feedback)
     assert not feedback.passed
     assert phrase in feedback.message, feedback.message
+
+
+def _endless(*args):
+    while True:
+        pass
+
+
+@pytest.mark.parametrize("check", [check_softmax_jacobian, check_dot_variance])
+def test_an_endless_loop_is_stopped_and_named(check, monkeypatch):
+    import time
+
+    monkeypatch.setenv("COURSE_CHECK_TIMEOUT", "1")
+    start = time.perf_counter()
+    feedback = check(_endless)
+    assert time.perf_counter() - start < 10
+    assert not feedback.passed and "loop" in feedback.message, feedback.message

@@ -9,16 +9,25 @@ import numpy as np
 import torch
 
 from course_utils.attention import softmax
-from course_utils.checks._core import Feedback, as_array, call_learner, compare, first_match
+from course_utils.checks._core import (
+    Feedback,
+    as_array,
+    call_learner,
+    checker,
+    compare,
+    first_match,
+)
 
 __all__ = ["check_dot_variance", "check_softmax_jacobian"]
 
 
 def _cases() -> list[tuple[str, np.ndarray]]:
-    """Weight vectors to test with: a spread-out one, then a nearly saturated one of another length."""
+    """Weight vectors to test with: spread out, nearly saturated, short and long."""
     return [
         ("p = softmax([1.0, 0.5, -0.3, 0.2])", softmax(np.array([1.0, 0.5, -0.3, 0.2]))),
         ("p = softmax([6.0, 0.0, 1.0]) (nearly saturated)", softmax(np.array([6.0, 0.0, 1.0]))),
+        ("p = softmax([0.3, -0.3]) (two keys)", softmax(np.array([0.3, -0.3]))),
+        ("p = softmax of 7 random scores", softmax(np.random.default_rng(5).normal(size=7))),
     ]
 
 
@@ -30,16 +39,39 @@ def _autograd_jacobian(p: np.ndarray) -> np.ndarray:
 
 def _typical_mistakes(p: np.ndarray) -> dict:
     """Known wrong answers, each with the advice that fixes it."""
+    n = p.shape[0]
+    again = softmax(p)
     return {
-        "you returned only diag(p); subtract the outer product p·pᵀ (np.outer(p, p)) too.": lambda: np.diag(p),
-        "you returned only −p·pᵀ; add diag(p) (np.diag(p)) for the diagonal term.": lambda: -np.outer(p, p),
-        "the sign of the outer product is wrong: it is diag(p) − p·pᵀ.": lambda: np.diag(p) + np.outer(p, p),
+        "you returned only diag(p); subtract the outer product p·pᵀ (np.outer(p, p)) too.": lambda: (
+            np.diag(p)
+        ),
+        "you returned only −p·pᵀ; add diag(p) (np.diag(p)) for the diagonal term.": lambda: (
+            -np.outer(p, p)
+        ),
+        "the sign of the outer product is wrong: it is diag(p) − p·pᵀ.": lambda: (
+            np.diag(p) + np.outer(p, p)
+        ),
+        "the whole matrix has the wrong sign: it is diag(p) − p·pᵀ, not p·pᵀ − diag(p) (a weight "
+        "rises when its own score rises, so the diagonal is positive).": lambda: (
+            np.outer(p, p) - np.diag(p)
+        ),
         "the diagonal is right but the off-diagonal entries are missing: ∂p_i/∂s_j = −p_i·p_j "
         "for i ≠ j.": lambda: np.diag(p * (1 - p)),
-        "you used p @ p (a single number) instead of the outer product np.outer(p, p).": lambda: np.diag(p) - p @ p,
+        "you used p @ p (a single number) instead of the outer product np.outer(p, p).": lambda: (
+            np.diag(p) - p @ p
+        ),
+        "you used the identity matrix, np.eye(n), where diag(p) goes: ∂p_i/∂s_i = p_i − p_i², "
+        "so the diagonal term is np.diag(p).": lambda: np.eye(n) - np.outer(p, p),
+        "you wrote p_i·(1 − p_j) for every entry; that holds on the diagonal only. Off the "
+        "diagonal ∂p_i/∂s_j = −p_i·p_j: use np.diag(p) − np.outer(p, p).": lambda: np.outer(
+            p, 1 - p
+        ),
+        "you applied softmax to p again; p already is the weights, so use it as it is: "
+        "np.diag(p) − np.outer(p, p).": lambda: np.diag(again) - np.outer(again, again),
     }
 
 
+@checker("05")
 def check_softmax_jacobian(fn) -> Feedback:
     """Check a learner's ``fn(p) -> J`` where ``J[i, j] = ∂p_i/∂s_j`` for ``p = softmax(s)``."""
     for description, p in _cases():
@@ -62,8 +94,13 @@ def check_softmax_jacobian(fn) -> Feedback:
         hint = first_match(got, _typical_mistakes(p))
         if hint:
             return Feedback(False, f"For {description}: {hint}")
-        return Feedback(False, f"For {description}: " + compare(got, expected, "the Jacobian").message)
-    return Feedback(True, "your Jacobian equals torch's autograd of softmax, diag(p) − p·pᵀ, also when saturated.")
+        return Feedback(
+            False, f"For {description}: " + compare(got, expected, "the Jacobian").message
+        )
+    return Feedback(
+        True,
+        "your Jacobian equals torch's autograd of softmax, diag(p) − p·pᵀ, also when saturated.",
+    )
 
 
 # --- Exercise 1: estimate Var(q·k) by simulation ---------------------------------------------
@@ -75,39 +112,61 @@ _TOLERANCE = 0.15  # relative; with 4 000 pairs a right estimate is within about
 def _as_number(value, d_k: int, n_pairs: int) -> tuple[float | None, Feedback | None]:
     """The learner's estimate as a float, or a Feedback saying why it is not one number."""
     if isinstance(value, (bool, np.bool_)):
-        return None, Feedback(False, f"your function returned {value}; return the estimated variance, a number.")
+        return None, Feedback(
+            False, f"your function returned {value}; return the estimated variance, a number."
+        )
     if isinstance(value, tuple):
-        return None, Feedback(False, f"your function returned a tuple of {len(value)} items; return one "
-                              "number, the variance of the simulated dot products.")
+        return None, Feedback(
+            False,
+            f"your function returned a tuple of {len(value)} items; return one "
+            "number, the variance of the simulated dot products.",
+        )
     if isinstance(value, (str, bytes)):
-        return None, Feedback(False, f"your function returned a {type(value).__name__} ({value!r}); return "
-                              "the number itself, e.g. float(dots.var()).")
+        return None, Feedback(
+            False,
+            f"your function returned a {type(value).__name__} ({value!r}); return "
+            "the number itself, e.g. float(dots.var()).",
+        )
     if hasattr(value, "detach"):  # a torch tensor
         value = value.detach().cpu().numpy()
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        return None, Feedback(False, f"your function returned a {type(value).__name__}; return one number, "
-                              "e.g. float(dots.var()).")
+        return None, Feedback(
+            False,
+            f"your function returned a {type(value).__name__}; return one number, "
+            "e.g. float(dots.var()).",
+        )
     if arr.size != 1:
         if arr.shape == (n_pairs,):
-            return None, Feedback(False, f"your function returned the {n_pairs} dot products themselves; "
-                                  "return their variance, e.g. float(dots.var()).")
+            return None, Feedback(
+                False,
+                f"your function returned the {n_pairs} dot products themselves; "
+                "return their variance, e.g. float(dots.var()).",
+            )
         if arr.shape == (d_k,):
-            return None, Feedback(False, f"your function returned {d_k} numbers, one per component: first "
-                                  "add up the d_k products of each pair (sum over axis=1, giving one dot "
-                                  "product per pair), then take the variance of those sums.")
-        return None, Feedback(False, f"your function returned an array of shape {arr.shape}; return one "
-                              "number, the variance of all the simulated dot products.")
+            return None, Feedback(
+                False,
+                f"your function returned {d_k} numbers, one per component: first "
+                "add up the d_k products of each pair (sum over axis=1, giving one dot "
+                "product per pair), then take the variance of those sums.",
+            )
+        return None, Feedback(
+            False,
+            f"your function returned an array of shape {arr.shape}; return one "
+            "number, the variance of all the simulated dot products.",
+        )
     number = float(arr.reshape(()))
     if not np.isfinite(number):
-        return None, Feedback(False, f"your estimate is {number}: look for a division by zero or an "
-                              "overflow.")
+        return None, Feedback(
+            False, f"your estimate is {number}: look for a division by zero or an overflow."
+        )
     return number, None
 
 
 def _variance_mistakes(d_k: int) -> dict[str, Callable[[float], bool]]:
     """Recognisable wrong estimates for one d_k, each with the advice that fixes it."""
+
     def near(target: float) -> Callable[[float], bool]:
         return lambda est: abs(est - target) <= _TOLERANCE * abs(target) + 0.02
 
@@ -119,33 +178,37 @@ def _variance_mistakes(d_k: int) -> dict[str, Callable[[float], bool]]:
         "your estimate is about 1 whatever d_k is: that is the variance of one product q_i·k_i, or of "
         "the scaled score q·k/√d_k. Add up all d_k products of a pair (no scaling) and take the variance "
         "of those sums.": near(1.0),
-        "your estimate is about 0: that is the mean of q·k (which is 0), not its variance.":
-            lambda est: abs(est) <= 0.1 * np.sqrt(d_k),
+        "your estimate is about 0: that is the mean of q·k (which is 0), not its variance.": lambda est: (
+            abs(est) <= 0.1 * np.sqrt(d_k)
+        ),
         "your estimate is about 7·d_k/144: rng.random draws uniform numbers in [0, 1) (variance 1/12). "
         "Use rng.standard_normal for components with mean 0 and variance 1.": near(7.0 * d_k / 144),
         f"your estimate is of the order of n_pairs ({_N_PAIRS}), not d_k: you added up over the pairs "
-        "(axis=0). Sum over the d_k components of each pair (axis=1).":
-            lambda est: est >= 0.02 * _N_PAIRS,
+        "(axis=0). Sum over the d_k components of each pair (axis=1).": lambda est: (
+            est >= 0.02 * _N_PAIRS
+        ),
     }
 
 
 def _estimate(fn, d_k: int, seed: int) -> tuple[float | None, Feedback | None]:
     """The learner's estimate for ``d_k`` with a generator seeded ``seed``, or what went wrong."""
-    result, problem = call_learner(fn, d_k, _N_PAIRS, np.random.default_rng(seed),
-                                   name="your estimate_dot_variance")
+    result, problem = call_learner(
+        fn, d_k, _N_PAIRS, np.random.default_rng(seed), name="your estimate_dot_variance"
+    )
     if problem:
         return None, problem
     return _as_number(result, d_k, _N_PAIRS)
 
 
+@checker("05")
 def check_dot_variance(fn) -> Feedback:
     """Check a learner's ``fn(d_k, n_pairs, rng) -> float``: Var(q·k) estimated from simulated pairs.
 
-    Right means: close to the theory d_k (within 15 %) for d_k = 5 and 64, the same number
+    Right means: close to the theory d_k (within 15 %) for d_k = 5, 64 and 300, the same number
     again for a generator seeded the same, and a different number for another seed.
     """
     estimates = {}
-    for d_k in (5, 64):
+    for d_k in (5, 64, 300):
         estimate, problem = _estimate(fn, d_k, seed=d_k)
         if problem:
             return problem
@@ -156,24 +219,36 @@ def check_dot_variance(fn) -> Feedback:
             if all(_variance_mistakes(d_k)[message](est) for d_k, est in estimates.items()):
                 return Feedback(False, message)
         d_k = wrong[0]
-        return Feedback(False, f"for d_k = {d_k} and {_N_PAIRS} pairs your estimate is {estimates[d_k]:.3g}, "
-                        f"but Var(q·k) should come out close to {d_k} (within 15 %). Draw q and k of shape "
-                        "(n_pairs, d_k) with rng.standard_normal, multiply them element-wise, sum over "
-                        "axis=1 and return the variance of those n_pairs dot products.")
+        return Feedback(
+            False,
+            f"for d_k = {d_k} and {_N_PAIRS} pairs your estimate is {estimates[d_k]:.3g}, "
+            f"but Var(q·k) should come out close to {d_k} (within 15 %). Draw q and k of shape "
+            "(n_pairs, d_k) with rng.standard_normal, multiply them element-wise, sum over "
+            "axis=1 and return the variance of those n_pairs dot products.",
+        )
     again, problem = _estimate(fn, 64, seed=64)
     if problem:
         return problem
     if not np.isclose(again, estimates[64], rtol=1e-9, atol=0):
-        return Feedback(False, f"two calls with generators seeded the same gave {estimates[64]:.4g} and "
-                        f"{again:.4g}: draw q and k from the rng you are given (rng.standard_normal), not "
-                        "from np.random or torch, so that the experiment can be repeated exactly.")
+        return Feedback(
+            False,
+            f"two calls with generators seeded the same gave {estimates[64]:.4g} and "
+            f"{again:.4g}: draw q and k from the rng you are given (rng.standard_normal), not "
+            "from np.random or torch, so that the experiment can be repeated exactly.",
+        )
     other, problem = _estimate(fn, 64, seed=1)
     if problem:
         return problem
     if other == estimates[64]:
-        return Feedback(False, f"your function gives exactly {other:.6g} for two differently seeded "
-                        "generators: it does not simulate. Draw q and k from rng and return the variance "
-                        "of the simulated dot products, not the formula d_k.")
-    return Feedback(True, f"your simulation gives Var(q·k) ≈ {estimates[5]:.2f} for d_k = 5 and "
-                    f"{estimates[64]:.1f} for d_k = 64, close to the theory d_k, and it is reproducible "
-                    "from the rng.")
+        return Feedback(
+            False,
+            f"your function gives exactly {other:.6g} for two differently seeded "
+            "generators: it does not simulate. Draw q and k from rng and return the variance "
+            "of the simulated dot products, not the formula d_k.",
+        )
+    return Feedback(
+        True,
+        f"your simulation gives Var(q·k) ≈ {estimates[5]:.2f} for d_k = 5, "
+        f"{estimates[64]:.1f} for d_k = 64 and {estimates[300]:.0f} for d_k = 300, close to the theory d_k, and it is reproducible "
+        "from the rng.",
+    )
