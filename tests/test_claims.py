@@ -197,3 +197,161 @@ def test_demo_prints_and_asserts_but_is_no_claim(capsys):
         demo("Every row sums to one", False)
     with pytest.raises(TypeError, match="allclose"):
         demo("array", np.ones(3) == 1)
+
+
+# --- tools/claims.py: the ledger --------------------------------------------------------------
+
+
+def load_tool():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "claims.py"
+    spec = importlib.util.spec_from_file_location("claims_tool", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fake_notebook(path, *sources):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def tool(tmp_path, monkeypatch):
+    module = load_tool()
+    monkeypatch.setattr(module, "NOTEBOOKS", tmp_path / "notebooks")
+    monkeypatch.setattr(module, "STORE", tmp_path / "build" / "claims")
+    monkeypatch.setattr(module, "LEDGER", tmp_path / "docs" / "claims.md")
+    monkeypatch.setattr(module, "FIGURE", tmp_path / "docs" / "claims.png")
+    (tmp_path / "notebooks").mkdir()
+    return module
+
+
+def test_check_names_every_difference(tool, tmp_path, capsys):
+    fake_notebook(
+        tmp_path / "notebooks" / "01_a.ipynb",
+        'claim("01.kept", "s", 1, at_least=0)\nclaim( "01.new", "s", holds=True)',
+        '# claim("01.commented") in a comment is no claim\nx = 1',
+    )
+    fake_notebook(tmp_path / "notebooks" / "02_b.ipynb", 'claim("01.kept", "s", 1, at_least=0)')
+    assert tool.check() == 1
+    assert "does not exist yet" in capsys.readouterr().out
+    tool.LEDGER.parent.mkdir()
+    tool.LEDGER.write_text("| `01.kept` | 01 | s |\n| `01.gone` | 01 | s |\n")
+    assert tool.check() == 1
+    out = capsys.readouterr().out
+    assert "+ 01.new" in out and "- 01.gone" in out and "used 2 times" in out
+    assert "01.commented" not in out
+    assert "make claims" in out
+    assert tool.main(["--check"]) == 1
+
+
+def test_check_passes_when_notebooks_and_ledger_agree(tool, tmp_path, capsys):
+    fake_notebook(tmp_path / "notebooks" / "01_a.ipynb", 'claim("01.kept", "s", 1, at_least=0)')
+    tool.LEDGER.parent.mkdir()
+    tool.LEDGER.write_text("| claim |\n|---|\n| `01.kept` | 01 | s |\n")
+    assert tool.check() == 0 and "1 claims" in capsys.readouterr().out
+
+
+def test_report_tabulates_seeds_margins_and_the_stored_value(tool, tmp_path):
+    fake_notebook(
+        tmp_path / "notebooks" / "01_a.ipynb",
+        'claim("01.acc", "s", 1, at_least=0)\nclaim("01.order", "o", holds=True)',
+    )
+    tool.STORE.mkdir(parents=True)
+    for seed, acc in [(0, 0.98), (11, 0.95), (12, 0.85)]:
+        records = [
+            {
+                "id": "01.acc",
+                "notebook": "01",
+                "sentence": "Accuracy | stays high",
+                "kind": "bound",
+                "bound": {"at_least": 0.9, "at_most": None},
+                "values": [acc],
+                "passed": acc >= 0.9,
+                "margin": (acc - 0.9) / 0.9,
+                "seed": seed,
+                "fmt": "{:.2f}",
+            },
+            {
+                "id": "01.order",
+                "notebook": "01",
+                "sentence": "A beats B",
+                "kind": "holds",
+                "bound": None,
+                "values": [],
+                "passed": True,
+                "margin": None,
+                "seed": seed,
+                "fmt": None,
+            },
+        ]
+        path = tool.STORE / f"01-{seed}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in records))
+        path.with_suffix(".meta.json").write_text(
+            json.dumps(
+                {"notebook": "01_a.ipynb", "seed": seed, "ok": True, "error": "", "seconds": 3.0}
+            )
+        )
+    (tool.STORE / "sessions.json").write_text(
+        json.dumps(
+            [
+                {
+                    "seeds": [11, 12],
+                    "default_seed": 0,
+                    "notebooks": ["01_a.ipynb"],
+                    "jobs": 2,
+                    "cores": 2,
+                    "started": "2026-12-01T15:00:00+00:00",
+                    "wall_s": 9.0,
+                }
+            ]
+        )
+    )
+    assert tool.report() == 0
+    text = tool.LEDGER.read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| `01.acc`"))
+    cells = [c.strip() for c in row.strip("|").split(" | ")]
+    assert cells[2] == "Accuracy \\| stays high" and cells[3] == "≥ 0.9"
+    assert cells[4] == "0.98" and cells[5] == "0.85 – 0.95" and cells[6] == "1/2"
+    assert cells[7] == "-6%"
+    order = next(line for line in text.splitlines() if line.startswith("| `01.order`"))
+    assert "| holds |" in order and "| 2/2 | — |" in order
+    assert "11 12" in text and "Demonstrations are not claims" in text and "9 s" in text
+    assert "![Smallest margin over 2 seeds" in text and tool.FIGURE.exists()
+    assert tool.ids_in_ledger() == ["01.acc", "01.order"]
+    assert tool.check() == 0
+
+
+def test_run_executes_a_copy_with_the_seed_and_records_its_claims(tool, tmp_path, capsys):
+    nb = tmp_path / "notebooks" / "01_a.ipynb"
+    fake_notebook(
+        nb,
+        "import os\nfrom course_utils.claims import claim\nseed = int(os.environ['COURSE_SEED'])",
+        'claim("01.seeded", "the seed is small", seed, at_most=5)',
+        'claim("01.after", "still runs after a failed claim", 1, at_least=0)',
+        "raise ValueError('boom')",
+    )
+    before = nb.read_bytes()
+    assert tool.run([7], None, jobs=2, timeout=60) == 1
+    out = capsys.readouterr().out
+    assert "COURSE_SEED=0" in out and "COURSE_SEED=7" in out
+    assert "cell 3 (`raise ValueError('boom')`): ValueError: boom" in out
+    assert "failed claims" not in out.split("COURSE_SEED=0")[1].splitlines()[0]
+    at7 = [json.loads(line) for line in (tool.STORE / "01-7.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["passed"], r["seed"]) for r in at7] == [
+        ("01.seeded", False, 7),
+        ("01.after", True, 7),
+    ]
+    assert nb.read_bytes() == before  # the notebook itself is never touched
+    assert json.loads((tool.STORE / "sessions.json").read_text())[-1]["seeds"] == [7]

@@ -8,7 +8,9 @@ outputs are what nbval compares against.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,6 +43,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     args = parser.parse_args()
+    if not os.environ.get("COURSE_PROGRESS_FILE"):  # checkers record progress: not in ~
+        scratch = Path(tempfile.mkdtemp(prefix="course-progress-"))
+        os.environ["COURSE_PROGRESS_FILE"] = str(scratch / "progress.json")
     for path in args.notebooks:
         seconds = execute(path)
         print(f"{path}: {seconds:.1f} s")

@@ -27,9 +27,15 @@ def run(path: Path, seed: int) -> tuple[str, bool, float, str]:
         copy = Path(tmp) / path.name
         shutil.copy(path, copy)
         nb = nbformat.read(copy, as_version=4)
-        env = {**os.environ, "COURSE_SEED": str(seed)}
-        client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                                resources={"metadata": {"path": tmp}})
+        # progress records go to the copy's folder: a seed run never writes a home directory
+        env = {
+            **os.environ,
+            "COURSE_SEED": str(seed),
+            "COURSE_PROGRESS_FILE": str(Path(tmp) / "progress.json"),
+        }
+        client = NotebookClient(
+            nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": tmp}}
+        )
         start = time.perf_counter()
         try:
             client.execute(env=env)
@@ -53,8 +59,12 @@ def main() -> int:
     jobs = [(nb, s) for s in seeds for nb in notebooks]
     failures = 0
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for (_, seed), (name, ok, seconds, error) in zip(jobs, pool.map(lambda j: run(*j), jobs), strict=True):
-            print(f"COURSE_SEED={seed:<4} {name:<34} {'ok  ' if ok else 'FAIL'} {seconds:5.1f} s {error}")
+        for (_, seed), (name, ok, seconds, error) in zip(
+            jobs, pool.map(lambda j: run(*j), jobs), strict=True
+        ):
+            print(
+                f"COURSE_SEED={seed:<4} {name:<34} {'ok  ' if ok else 'FAIL'} {seconds:5.1f} s {error}"
+            )
             failures += not ok
     print(f"{len(jobs) - failures} passed, {failures} failed")
     return 1 if failures else 0
