@@ -140,8 +140,9 @@ class Prediction:
 class Guess:
     """What ``ask`` returns: the learner's locked-in guess (``.choice``) and its widget."""
 
-    def __init__(self, prediction: Prediction) -> None:
+    def __init__(self, prediction: Prediction, name: str = "guess") -> None:
         self.prediction = prediction
+        self.name = name  # the notebook's variable, for the printed hints
         self._choice = None
         self.ui, self.widgets = _build_widget(self)
 
@@ -220,17 +221,22 @@ def _build_widget(guess: Guess):
     return ui, {"choice": choice, "lock": lock, "status": status, "on_lock": on_lock}
 
 
-def ask(prediction: Prediction) -> Guess:
-    """Print the question and its lettered choices, show a choice widget; return the guess."""
+def ask(prediction: Prediction, name: str = "guess") -> Guess:
+    """Print the question and its lettered choices, show a choice widget; return the guess.
+
+    ``name`` is the variable the notebook assigns the result to (used in the printed hint).
+    """
     if not isinstance(prediction, Prediction):
         raise TypeError(f"ask() takes a Prediction, got {type(prediction).__name__}")
-    guess = Guess(prediction)
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be the variable ask()'s result is stored in, got {name!r}")
+    guess = Guess(prediction, name)
     print(f"Predict before you run: {prediction.question}")
     if prediction.kind == "number":
         unit = f" in {prediction.unit}" if prediction.unit else ""
         print(f"  Your guess: a number{unit}.")
         print(
-            f"Type it below and press “{LOCK_LABEL}”, or in code: guess.choice = 100 "
+            f"Type it below and press “{LOCK_LABEL}”, or in code: {name}.choice = 100 "
             "(before you run the experiment)."
         )
     else:
@@ -238,7 +244,7 @@ def ask(prediction: Prediction) -> Guess:
             print(f"  {prediction.label(key)}")
         first = prediction.letters[next(iter(prediction.choices))]
         print(
-            f"Pick one below and press “{LOCK_LABEL}”, or in code: guess.choice = {first!r} "
+            f"Pick one below and press “{LOCK_LABEL}”, or in code: {name}.choice = {first!r} "
             "(before you run the experiment)."
         )
     try:
@@ -261,13 +267,13 @@ def reveal(guess, measured, shown: str) -> None:
     pred = guess.prediction
     choice = guess.choice
     if pred.kind == "number":
-        _reveal_number(pred, choice, measured, shown)
+        _reveal_number(pred, choice, measured, shown, guess.name)
         return None
     right = pred.right_key(measured)
     if choice is None:
         print(
             "No prediction locked in yet — pick a choice in the widget above (or set "
-            "guess.choice) before you run the experiment; here is what it measured."
+            f"{guess.name}.choice) before you run the experiment; here is what it measured."
         )
     elif choice == right:
         print(f"Your guess: {pred.label(choice)} — right!")
@@ -291,14 +297,14 @@ def reveal(guess, measured, shown: str) -> None:
     return None
 
 
-def _reveal_number(pred: Prediction, choice, measured, shown: str) -> None:
+def _reveal_number(pred: Prediction, choice, measured, shown: str, name: str) -> None:
     value = float(measured)
     unit = f" {pred.unit}" if pred.unit else ""
     within = f"within {pred.tolerance:.0%} of the measurement"
     if choice is None:
         print(
             "No prediction locked in yet — type a number in the widget above (or set "
-            "guess.choice) before you run the experiment; here is what it measured."
+            f"{name}.choice) before you run the experiment; here is what it measured."
         )
         right = None
     else:

@@ -98,6 +98,14 @@ def test_no_guess_takes_the_fixed_path_and_records_nothing(capsys):
     assert progress_records() == []
 
 
+def test_the_hints_name_the_notebook_variable(capsys):
+    reveal(ask(GRADIENT, name="guess_50"), measured=1e-9, shown="1e-09")
+    out = capsys.readouterr().out
+    assert "in code: guess_50.choice = 'a'" in out and "(or set guess_50.choice)" in out
+    with pytest.raises(ValueError, match="variable"):
+        ask(GRADIENT, name="not a name")
+
+
 def test_locking_with_nothing_picked_asks_for_a_choice():
     guess = ask(GRADIENT)
     guess.widgets["lock"].click()
