@@ -327,6 +327,7 @@ def test_report_tabulates_seeds_margins_and_the_stored_value(tool, tmp_path):
     assert cells[7] == "-6%"
     order = next(line for line in text.splitlines() if line.startswith("| `01.order`"))
     assert "| holds |" in order and "| 2/2 | — |" in order
+    assert "- `01.acc`: fails for seed 12 (0.85)" in text
     assert "11 12" in text and "Demonstrations are not claims" in text and "9 s" in text
     assert "![Smallest margin over 2 seeds" in text and tool.FIGURE.exists()
     assert tool.ids_in_ledger() == ["01.acc", "01.order"]
