@@ -160,7 +160,10 @@ def strings(value: Any, name: str, *, allow_empty: bool = False) -> list[str]:
         )
     if isinstance(value, (bytes, dict)) or not isinstance(value, Iterable):
         raise TypeError(f"{name} must be a list of strings; got {describe(value)}.")
-    items = list(value)
+    try:
+        items = list(value)
+    except TypeError:  # e.g. a 0-d numpy array
+        raise TypeError(f"{name} must be a list of strings; got {describe(value)}.") from None
     for k, item in enumerate(items):
         if not isinstance(item, str):
             raise TypeError(
@@ -294,7 +297,8 @@ def float_tensor(
         if arr.dtype.kind not in "biufc":
             raise TypeError(f"{name} must hold numbers; got {describe(x)}.")
         if arr.dtype.kind in "iuf" and not isinstance(x, np.ndarray):  # a list: default dtype
-            arr = arr.astype(np.float64 if dtype == torch.float64 else np.float32)
+            with np.errstate(over="ignore", invalid="ignore"):  # inf is caught below
+                arr = arr.astype(np.float64 if dtype == torch.float64 else np.float32)
         x = torch.from_numpy(np.ascontiguousarray(arr))
     if x.dtype == torch.bool:
         raise TypeError(
@@ -321,6 +325,7 @@ def token_ids(
     """``x`` as a torch.long tensor of token ids, each in ``range(vocab_size)``."""
     import torch
 
+    vocab_size = positive_int(vocab_size, "vocab_size")
     if x is None or isinstance(x, (str, bytes, dict, set)):
         hint = " Turn words into ids with the tokenizer first." if isinstance(x, str) else ""
         raise TypeError(f"{name} must be token ids (whole numbers); got {describe(x)}.{hint}")
@@ -328,9 +333,11 @@ def token_ids(
         arr = _as_numpy(x, name)
         if (
             arr.dtype.kind == "f"
+            and not isinstance(x, np.ndarray)  # a list of whole floats; arrays keep their type
             and arr.size
             and np.all(np.isfinite(arr))
             and np.all(arr == np.round(arr))
+            and np.all(np.abs(arr) < 2**62)
         ):
             arr = arr.astype(np.int64)
         if arr.dtype.kind not in "iu" and not (arr.dtype.kind == "f" and arr.size == 0):
@@ -370,7 +377,7 @@ def token_ids(
 
 
 def _attention_shapes(q_shape, k_shape, v_shape, mask_shape) -> tuple[int, ...]:
-    """The scores' shape ``(..., n_q, n_k)``, or a ValueError saying, in a learner's words, why not."""
+    """The scores' shape ``(..., n_q, n_k)``, or a ValueError saying why not, in plain words."""
     for name, shape in (("Q", q_shape), ("K", k_shape), ("V", v_shape)):
         require(
             len(shape) >= 2,
@@ -502,7 +509,7 @@ def softmax_scores(x, axis):
 
 
 def mask_lengths(lengths, n):
-    """For ``padding_mask``: the padded length ``n`` and one whole-number length 1…n per sequence."""
+    """For ``padding_mask``: the padded length ``n`` and one whole length 1…n per sequence."""
     n = positive_int(n, "n")
     arr = _as_numpy(lengths, "lengths")
     require(
@@ -556,7 +563,7 @@ def token_vectors(x: Any, name: str, module: Any, d_model: int) -> Any:
 
 
 def bool_mask(mask: Any, name: str, shapes: Sequence[tuple[int, ...]] | None = None) -> Any:
-    """``mask`` as a boolean tensor (True = may attend), of one of ``shapes`` if given; None stays."""
+    """``mask`` as a boolean tensor (True = may attend), of one of ``shapes``; None stays None."""
     import torch
 
     if mask is None:
@@ -576,7 +583,8 @@ def bool_mask(mask: Any, name: str, shapes: Sequence[tuple[int, ...]] | None = N
     )
     require(
         shapes is None or tuple(mask.shape) in [tuple(s) for s in shapes],
-        f"{name} has shape {tuple(mask.shape)}; expected one of {[tuple(s) for s in shapes or ()]}.",
+        f"{name} has shape {tuple(mask.shape)}; "
+        f"expected one of {[tuple(s) for s in shapes or ()]}.",
     )
     return mask
 
@@ -590,9 +598,13 @@ def mha_pair(ours: Any, theirs: Any) -> None:
     """Raise unless ``ours`` (course) and ``theirs`` (torch) attention modules have one layout."""
     from torch import nn
 
-    from course_utils.transformer import MultiHeadAttention
-
-    instance_of(ours, "ours", MultiHeadAttention)
+    layout = ("d_model", "n_heads", "q_proj", "k_proj", "v_proj", "out_proj", "dropout")
+    require(
+        isinstance(ours, nn.Module) and all(hasattr(ours, a) for a in layout),
+        f"ours must be a multi-head attention module with {', '.join(layout)} (e.g. "
+        f"course_utils.transformer.MultiHeadAttention); got {describe(ours)}.",
+        TypeError,
+    )
     instance_of(theirs, "torch_mha", nn.MultiheadAttention)
     require(
         theirs._qkv_same_embed_dim and theirs.batch_first,
@@ -614,9 +626,13 @@ def encoder_layer_pair(ours: Any, theirs: Any) -> None:
     import torch
     from torch import nn
 
-    from course_utils.transformer import TransformerBlock
-
-    instance_of(ours, "ours", TransformerBlock)
+    layout = ("attn", "ff", "norm1", "norm2", "dropout1", "dropout2", "norm_first")
+    require(
+        isinstance(ours, nn.Module) and all(hasattr(ours, a) for a in layout),
+        f"ours must be a Transformer block with {', '.join(layout)} (e.g. "
+        f"course_utils.transformer.TransformerBlock); got {describe(ours)}.",
+        TypeError,
+    )
     instance_of(theirs, "torch_layer", nn.TransformerEncoderLayer)
     require(
         theirs.norm_first == ours.norm_first,

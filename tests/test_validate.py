@@ -213,3 +213,154 @@ def test_require():
         v.require(False, "K has 0 keys")
     with pytest.raises(TypeError, match="bad type"):
         v.require(0, "bad type", TypeError)
+
+
+# --------------------------------------------------------------------------- fuzz (issue 14)
+
+INT_OK = ["10**400", "huge"]  # whole numbers, however large, are whole numbers
+SAME_2D = ["np float64 (2, 3)", "np float16 (2, 3)", "np int (2, 3)", "torch float32 (2, 3)"]
+SAME_2D += ["torch float16 (2, 3)", "torch bfloat16 (2, 3)", "torch long (2, 3)"]
+
+VALIDATORS = [
+    (v.positive_int, 3, {}, INT_OK),
+    (v.non_negative_int, 3, {}, [*INT_OK, "0"]),
+    (v.positive_float, 0.1, {}, ["2.5", "1e308"]),
+    (v.positive_float, 0.1, {"allow_zero": True}, ["2.5", "1e308", "0", "0.0"]),
+    (v.fraction, 0.1, {}, ["0", "0.0"]),
+    (v.strings, ["a b", "c"], {}, ["list of str", "np str array"]),
+    (v.float_array, np.ones((2, 3)), {"ndim": 2}, SAME_2D),
+    (v.float_tensor, torch.ones(2, 3), {"ndim": 2}, SAME_2D),
+    (v.token_ids, torch.tensor([[1, 2]]), {"vocab_size": 5, "ndim": 2}, []),
+]
+
+
+@pytest.mark.parametrize(
+    "fn, valid, extra, allowed", VALIDATORS, ids=[f[0].__name__ for f in VALIDATORS]
+)
+def test_fuzz_validators_answer_every_bad_value_clearly(fn, valid, extra, allowed):
+    from fuzz import assert_all_kind, fuzz
+
+    first = fn.__code__.co_varnames[0]
+    report = fuzz(
+        fn,
+        {first: valid, "name": "arg", **extra},
+        only=[first],
+        mention={first: "arg"},
+        allowed=allowed,
+    )
+    assert_all_kind(report)
+    assert report.counts().get("kind", 0) >= 30
+
+
+def test_fuzz_token_ids_vocab_size():
+    from fuzz import assert_all_kind, fuzz
+
+    report = fuzz(
+        v.token_ids,
+        {"x": [[1, 2]], "name": "ids", "vocab_size": 5},
+        only=["vocab_size"],
+        allowed=["10**400", "huge"],
+    )
+    assert_all_kind(report)
+
+
+def test_fuzz_harness_classifies_each_outcome():
+    from fuzz import Report, assert_all_kind, fuzz
+
+    def careless(x):
+        """Raises deep inside numpy on odd input, hangs on negative numbers."""
+        if isinstance(x, (int, float)) and x < 0:
+            while True:
+                pass
+        return np.ones(3)[int(np.asarray(x).sum())]
+
+    report = fuzz(
+        careless,
+        {"x": 1},
+        bad_values={"-1": lambda: -1, "5": lambda: 5, "0": lambda: 0},
+        derived=False,
+        allowed=["0"],
+        timeout=0.3,
+    )
+    assert {c.label: c.outcome for c in report.cases} == {"-1": "hang", "5": "raw", "0": "allowed"}
+    with pytest.raises(AssertionError, match=r"x=-1: hang[\s\S]*x=5: raw — IndexError"):
+        assert_all_kind(report)
+    assert_all_kind(Report("empty"))
+    kind = fuzz(
+        v.positive_int,
+        {"value": 1, "name": "n"},
+        mention={"value": "n"},
+        bad_values={"-1": lambda: -1},
+        derived=False,
+    )
+    assert kind.cases[0].outcome == "kind"
+    unnamed = fuzz(
+        v.positive_int, {"value": 1, "name": "n"}, bad_values={"-1": lambda: -1}, derived=False
+    )
+    assert unnamed.cases[0].outcome == "raw" and "does not name 'value'" in unnamed.cases[0].detail
+
+
+# The attention module (notebook 04) under the same fuzz. Each `allowed` entry is a documented,
+# legitimate result: the valid value itself (None, True, 0), broadcasting over a leading axis,
+# another dtype of the same numbers, NaN passed through where the docstring says so.
+_RNG = np.random.default_rng(0)
+_Q, _K, _V = _RNG.normal(size=(3, 4)), _RNG.normal(size=(5, 4)), _RNG.normal(size=(5, 2))
+_BROADCAST = [(a, "one axis more") for a in ("Q", "K", "V")] + [("mask", "one axis fewer")]
+_SCALES = [("scale", s) for s in ("True", "False", "2.5", "the int 1", "0", "0.0", "-0.5", "-1")]
+
+
+def _attention_cases():
+    import course_utils.attention as A
+
+    t = {k: torch.tensor(a, dtype=torch.float32) for k, a in zip("QKV", (_Q, _K, _V), strict=True)}
+    nan_passes = [(a, f"with {w}") for a in "QKV" for w in ("a NaN", "an inf")]
+    return [
+        (
+            "softmax",
+            A.softmax,
+            {"x": _Q, "axis": -1},
+            [("x", s) for s in SAME_2D]
+            + [
+                ("x", "one axis fewer"),
+                ("x", "one axis more"),
+                ("axis", "0"),
+                ("axis", "-1"),
+                ("axis", "negative"),
+            ],
+        ),
+        ("causal_mask", A.causal_mask, {"n": 4}, []),
+        ("padding_mask", A.padding_mask, {"lengths": [2, 3], "n": 4}, []),
+        (
+            "attention",
+            A.attention,
+            {"Q": _Q, "K": _K, "V": _V, "mask": np.ones((3, 5), bool), "scale": True},
+            [*_BROADCAST, *_SCALES, ("mask", "None"), ("mask", "True")],
+        ),
+        (
+            "attention_torch",
+            A.attention_torch,
+            {**t, "mask": torch.ones(3, 5, dtype=torch.bool), "scale": True, "dropout": 0.0},
+            [
+                *_BROADCAST,
+                *_SCALES,
+                *nan_passes,
+                ("mask", "None"),
+                ("mask", "True"),
+                ("dropout", "0"),
+                ("dropout", "0.0"),
+                ("scale", "1e308"),
+            ],
+        ),
+    ]
+
+
+ATTENTION_CASES = _attention_cases()
+
+
+@pytest.mark.parametrize(
+    "name, fn, valid, allowed", ATTENTION_CASES, ids=[c[0] for c in ATTENTION_CASES]
+)
+def test_fuzz_attention_public_functions(name, fn, valid, allowed):
+    from fuzz import assert_all_kind, fuzz
+
+    assert_all_kind(fuzz(fn, valid, allowed=allowed, name=name))
