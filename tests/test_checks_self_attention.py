@@ -344,3 +344,34 @@ def test_the_learners_prints_are_shown_once_after_the_verdict():
     feedback = check_self_attention(chatty)
     assert feedback.passed
     assert "shape" in (feedback.printed or "")
+
+
+# --- Predictions: every choice of every prediction goes through reveal -------------------------
+
+from course_utils.checks.self_attention import PREDICTIONS  # noqa: E402
+from course_utils.predict import ask, reveal  # noqa: E402
+
+# a measurement for which each choice is the right answer
+OUTCOMES = {
+    "03.gradient-distance": {
+        "flat": [1.0, 0.7, 1.2, 0.9],
+        "steady": [1.0, 0.5, 0.1, 0.02],
+        "exponential": [1.0, 1e-2, 1e-6, 1e-12],
+    },
+    "03.chain-length": {"same": [7, 7, 7, 7], "log": [7, 9, 11, 13], "linear": [27, 99, 387, 1539]},
+}
+
+
+@pytest.mark.parametrize("prediction", PREDICTIONS, ids=lambda p: p.id)
+def test_every_choice_of_every_prediction_is_answered(prediction, capsys):
+    assert set(OUTCOMES[prediction.id]) == set(prediction.choices)
+    for truth, measured in OUTCOMES[prediction.id].items():
+        assert prediction.right_key(measured) == truth
+        for picked in prediction.choices:
+            guess = ask(prediction)
+            guess.choice = picked
+            reveal(guess, measured=measured, shown="the measurement")
+            text = capsys.readouterr().out
+            assert ("right!" in text) == (picked == truth), text
+            for key in prediction.choices:  # every choice is explained
+                assert prediction.explanations[key] in text

@@ -76,3 +76,30 @@ def test_rejects_mismatched_d_k():
     Q, K, V = qkv()
     with pytest.raises(ValueError, match="d_k"):
         make_self_attention_explorer(TOKENS, Q, K[:, :3], V)
+
+
+def test_later_steps_stay_hidden_and_the_alt_text_tells_the_finding():
+    Q, K, V = qkv(3)
+    _, state = make_self_attention_explorer(TOKENS, Q, K, V, step=1)
+    assert all(bar.get_alpha() == 0.0 for bar in state["weight_bars"])  # no spoiler at step 1
+    assert "gets most" not in state["alt"] and "scores the keys" in state["alt"]
+    state["step"].value = 3
+    assert all(bar.get_alpha() == 1.0 for bar in state["weight_bars"])
+    assert "largest weight" in state["alt"] and "output" in state["alt"]
+    assert state["out"].outputs[0]["data"]["text/plain"] == state["alt"]
+
+
+def test_fits_a_notebook_column_and_updates_within_250_ms():
+    import time
+
+    from course_utils.plotting import style_problems
+
+    Q, K, V = qkv(4)
+    _, state = make_self_attention_explorer(TOKENS, Q, K, V)
+    assert style_problems(state["fig"]) == []
+    times = []
+    for token in ["Der", "schlaue", "Fuchs", "Der"]:
+        start = time.perf_counter()
+        state["token"].value = token
+        times.append(time.perf_counter() - start)
+    assert sorted(times)[len(times) // 2] < 0.25, times

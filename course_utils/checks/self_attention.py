@@ -9,8 +9,16 @@ import numpy as np
 
 from course_utils.attention import attention, softmax
 from course_utils.checks._core import Feedback, call_learner, check_array_cases, checker
+from course_utils.predict import Prediction
 
-__all__ = ["check_equivariance_test", "check_self_attention", "equivariance_error"]
+__all__ = [
+    "CHAIN_LENGTH",
+    "GRADIENT_DISTANCE",
+    "PREDICTIONS",
+    "check_equivariance_test",
+    "check_self_attention",
+    "equivariance_error",
+]
 
 
 # --- Exercise 1: self-attention for a whole sentence -----------------------------------------
@@ -351,3 +359,65 @@ def check_equivariance_test(fn) -> Feedback:
                 "np.allclose(layer(X[perm]), layer(X)[perm]).",
             )
     return Feedback(False, "your test gives a wrong answer for some layer.")  # not reached
+
+
+# --- Predictions (asked before the experiment, revealed after it) -----------------------------
+
+GRADIENT_DISTANCE = Prediction(
+    id="03.gradient-distance",
+    notebook="03",
+    question=(
+        "In a 51-token sentence, the output at distance k from token 1 is differentiated with "
+        "respect to token 1. In self-attention, how does that gradient change as k goes from "
+        "1 to 50?"
+    ),
+    choices={
+        "exponential": "it falls exponentially, like the tanh RNN's",
+        "steady": "it falls steadily, to a small fraction (about 1/50) of its size at distance 1",
+        "flat": "it stays about the same (within a factor 4 of its size at distance 1)",
+    },
+    explanations={
+        "exponential": "the RNN's gradient passes through k hidden states, one factor per step; "
+        "in self-attention every output reads token 1's value directly, one step at any distance.",
+        "steady": "that is what happens when the sentence grows with k (token 1's share of the "
+        "attention is diluted like 1/n, see the deep dive); here the sentence is always 51 tokens "
+        "long and only the distance changes.",
+        "flat": "every output reads every token directly: the path from token 1 has length one "
+        "whatever the distance, so nothing fades on the way.",
+    },
+    answer=lambda relative: (
+        "flat"
+        if min(relative) >= 0.25 and max(relative) <= 4
+        else "exponential"
+        if relative[-1] < 1e-3
+        else "steady"
+    ),
+)
+
+CHAIN_LENGTH = Prediction(
+    id="03.chain-length",
+    notebook="03",
+    question=(
+        "The longest chain of operations that must run one after another grows by 3 for every "
+        "token in the RNN. What happens to self-attention's longest chain when the sentence "
+        "grows from 8 to 512 tokens?"
+    ),
+    choices={
+        "same": "it stays exactly the same",
+        "log": "it grows slowly, like log n",
+        "linear": "it grows like n, as the RNN's does",
+    },
+    explanations={
+        "same": "every position goes through the same few matrix products (projections, Q·Kᵀ, "
+        "softmax, weights·V); a longer sentence makes the matrices bigger, not the chain longer.",
+        "log": "that is a convolution stack's path length (Vaswani et al.'s Table 1); "
+        "self-attention needs no extra layers to connect distant tokens.",
+        "linear": "only a recurrence makes step t wait for step t − 1; self-attention computes "
+        "every position from the same inputs at once.",
+    },
+    answer=lambda chains: (
+        "same" if len(set(chains)) == 1 else "linear" if chains[-1] >= 16 * chains[0] else "log"
+    ),
+)
+
+PREDICTIONS = [GRADIENT_DISTANCE, CHAIN_LENGTH]
