@@ -5,7 +5,8 @@ A topic defines its predictions in ``checks/<topic>.py``::
     GRADIENT_50 = Prediction(
         id="01.gradient-50", notebook="01",
         question="How much of token 1's gradient reaches step 50 of a tanh RNN?",
-        choices={"most": "more than half", "tenth": "about a tenth", "tiny": "less than a millionth"},
+        choices={"most": "more than half", "tenth": "about a tenth",
+                 "tiny": "less than a millionth"},
         explanations={"most": "…", "tenth": "…", "tiny": "…"},
         answer=lambda ratio: "tiny" if ratio < 1e-6 else "tenth" if ratio < 0.5 else "most",
     )

@@ -12,7 +12,7 @@ DEFAULT_SEED = 0
 
 
 def default_seed() -> int:
-    """The course seed: ``$COURSE_SEED`` when set (to re-run a notebook with another seed), else 0."""
+    """The course seed: ``$COURSE_SEED`` when set (re-run a notebook with another seed), else 0."""
     raw = os.environ.get("COURSE_SEED", "").strip()
     if not raw:
         return DEFAULT_SEED

@@ -1,4 +1,5 @@
-"""What every test shares: a non-interactive plot backend, one torch thread, a private progress file."""
+"""What every test shares: a plot backend without windows, one torch thread, a private progress
+file."""
 
 import matplotlib
 
@@ -10,7 +11,7 @@ import torch  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def one_thread():
-    """One torch thread, as in the notebooks: tiny models train faster, and 2 cores do not contend."""
+    """One torch thread, as in the notebooks: tiny models train faster, 2 cores do not contend."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield

@@ -124,7 +124,8 @@ def test_pyproject_admits_what_colab_ships():
     deps = pyproject_deps()
     for name, version in COLAB_SHIPS.items():
         assert deps[name].specifier.contains(version), (
-            f"pyproject.toml's {deps[name]} rejects Colab's {name} {version}: Colab would reinstall it"
+            f"pyproject.toml's {deps[name]} rejects Colab's {name} {version}: "
+            "Colab would reinstall it"
         )
 
 
@@ -235,7 +236,7 @@ def test_slide_check_rejects_an_unknown_type():
     assert "slyde" in slides.problems(nb)[0]
 
 
-# --- ipywidgets 7.7 (Colab) -------------------------------------------------------------------------
+# --- ipywidgets 7.7 (Colab) ----------------------------------------------------------------------
 
 
 def widget_modules() -> list[str]:
@@ -258,8 +259,10 @@ assert ipywidgets.__version__.startswith("7.7"), ipywidgets.__version__
 
 def drive(state):
     for w in state.values():
-        if isinstance(w, ipywidgets.Dropdown | ipywidgets.ToggleButtons | ipywidgets.RadioButtons | ipywidgets.SelectionSlider):
-            w.value = [v for v in (o[1] if isinstance(o, tuple) else o for o in w.options) if v != w.value][0]
+        if isinstance(w, (ipywidgets.Dropdown, ipywidgets.ToggleButtons, ipywidgets.RadioButtons,
+                          ipywidgets.SelectionSlider)):
+            values = (o[1] if isinstance(o, tuple) else o for o in w.options)
+            w.value = [v for v in values if v != w.value][0]
             return type(w).__name__
         if hasattr(w, "max") and hasattr(w, "min") and isinstance(w, ipywidgets.ValueWidget):
             w.value = w.max if w.value != w.max else w.min
@@ -272,7 +275,8 @@ def drive(state):
 for name in sys.argv[1:]:
     module = importlib.import_module(name)
     for fname, f in inspect.getmembers(module, inspect.isfunction):
-        required = [p for p in inspect.signature(f).parameters.values() if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD]
+        required = [p for p in inspect.signature(f).parameters.values()
+                    if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD]
         if not fname.startswith("make_") or f.__module__ != name or required:
             continue
         ui, state = f()
@@ -282,7 +286,7 @@ for name in sys.argv[1:]:
 
 
 def ipywidgets77(cache: Path = ROOT / "build" / "ipywidgets-7.7") -> Path:
-    """A folder holding ipywidgets 7.7 (pip --target, cached in build/); skip if pip cannot get it."""
+    """A folder holding ipywidgets 7.7 (pip --target, cached in build/); skip if pip cannot."""
     if (cache / "ipywidgets").is_dir():
         return cache
     cmd = [

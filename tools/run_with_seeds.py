@@ -63,7 +63,8 @@ def main() -> int:
             jobs, pool.map(lambda j: run(*j), jobs), strict=True
         ):
             print(
-                f"COURSE_SEED={seed:<4} {name:<34} {'ok  ' if ok else 'FAIL'} {seconds:5.1f} s {error}"
+                f"COURSE_SEED={seed:<4} {name:<34} {'ok  ' if ok else 'FAIL'} "
+                f"{seconds:5.1f} s {error}"
             )
             failures += not ok
     print(f"{len(jobs) - failures} passed, {failures} failed")
