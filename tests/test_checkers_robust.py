@@ -134,6 +134,22 @@ def test_time_limits_nest_and_leave_no_alarm_behind():
     time.sleep(0.1)  # and no stray alarm fires afterwards
 
 
+def test_an_earlier_alarm_survives_a_check():
+    import signal
+
+    rang = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: rang.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.6)
+        call_learner(_endless, timeout=0.2)
+        assert not rang and 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 0.6
+        time.sleep(0.8)
+        assert rang == [True]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def test_outside_the_main_thread_a_worker_thread_enforces_the_limit():
     box = {}
     worker = threading.Thread(target=lambda: box.update(out=call_learner(_endless, timeout=0.3)))

@@ -176,8 +176,11 @@ def time_limit(seconds: float | None = None) -> Iterator[None]:
         return
     deadline = time.monotonic() + seconds
     _active_seconds[deadline] = seconds
-    previous = signal.getsignal(signal.SIGALRM) if not _deadlines else None
-    if not _deadlines:
+    outermost = not _deadlines
+    if outermost:  # keep whoever used SIGALRM before us (pytest-timeout, a learner's alarm)
+        previous = signal.getsignal(signal.SIGALRM)
+        previous_timer = signal.setitimer(signal.ITIMER_REAL, 0)
+        started = time.monotonic()
         signal.signal(signal.SIGALRM, _on_alarm)
     _deadlines.append(deadline)
     try:
@@ -187,8 +190,12 @@ def time_limit(seconds: float | None = None) -> Iterator[None]:
         _deadlines.remove(deadline)
         _active_seconds.pop(deadline, None)
         _arm()
-        if not _deadlines and previous is not None:
-            signal.signal(signal.SIGALRM, previous)
+        if outermost:
+            signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+            remaining, interval = previous_timer
+            if remaining > 0:  # the earlier alarm still rings, as late as it would have
+                left = max(remaining - (time.monotonic() - started), 1e-3)
+                signal.setitimer(signal.ITIMER_REAL, left, interval)
 
 
 def _run_in_thread(fn: Callable[..., Any], args: tuple, kwargs: dict, seconds: float) -> Any:
@@ -223,7 +230,7 @@ def _timeout_feedback(name: str, exc: LearnerTimeout) -> Feedback:
         f"{name} did not finish within the time limit of {exc.seconds:g} s, so the check "
         f"stopped it: it is probably stuck in an endless loop.{where} Look for a `while` whose "
         "condition never becomes false, or a loop whose counter never changes. "
-        "(On a slow machine, set the environment variable COURSE_CHECK_TIMEOUT=20.)",
+        "(If it is only slow, run `%env COURSE_CHECK_TIMEOUT=20` and check again.)",
     )
 
 
