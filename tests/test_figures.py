@@ -114,6 +114,20 @@ def test_no_widget_cell_stores_a_figure_outside_its_widget(cell):
     )
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name[:2])
+def test_figures_are_shown_with_alt_text_not_plt_show(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    bare = [
+        k
+        for k, cell in enumerate(cells)
+        if cell["cell_type"] == "code" and re.search(r"\bplt\.show\(", "".join(cell["source"]))
+    ]
+    assert not bare, (
+        f"cells {bare} end a figure with plt.show(): use "
+        'course_utils.plotting.show(fig, alt="<one sentence: the finding>")'
+    )
+
+
 def update_ms(control: Any, values: Iterable[Any], repeat: int = 1) -> float:
     """Median python-side milliseconds for ``control.value = v`` (callbacks included)."""
     times = []
