@@ -377,7 +377,7 @@ def token_ids(
 
 
 def _attention_shapes(q_shape, k_shape, v_shape, mask_shape) -> tuple[int, ...]:
-    """The scores' shape ``(..., n_q, n_k)``, or a ValueError saying why not, in plain words."""
+    """The scores' shape ``(..., n_q, n_k)``, or a ValueError saying why not in plain words."""
     for name, shape in (("Q", q_shape), ("K", k_shape), ("V", v_shape)):
         require(
             len(shape) >= 2,
@@ -592,6 +592,16 @@ def bool_mask(mask: Any, name: str, shapes: Sequence[tuple[int, ...]] | None = N
 def masks(attn_mask: Any, key_padding_mask: Any) -> tuple:
     """Both course masks as boolean tensors (None stays None), shapes unchecked."""
     return bool_mask(attn_mask, "attn_mask"), bool_mask(key_padding_mask, "key_padding_mask")
+
+
+def picked(value: Any, name: str, count: int) -> int:
+    """``value`` as an index in ``range(count)`` (a layer or a head, counted from 0)."""
+    value = non_negative_int(value, name)
+    require(
+        value < count,
+        f"{name} must be a whole number from 0 to {count - 1} (counted from 0); got {value}.",
+    )
+    return value
 
 
 def mha_pair(ours: Any, theirs: Any) -> None:

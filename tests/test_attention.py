@@ -1,4 +1,7 @@
-"""course_utils.attention matches torch's scaled_dot_product_attention and rejects bad input kindly."""
+"""course_utils.attention matches torch's SDPA, and bad input gets a clear message."""
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,3 +181,26 @@ def test_attention_torch_meets_numpy_and_mixed_dtypes_kindly():
     np.testing.assert_allclose(out.numpy(), attention(Q, K, V)[0], atol=1e-5)
     out64, _ = attention_torch(Q, K, V, mask=causal_mask(3))
     np.testing.assert_allclose(out64.numpy(), attention(Q, K, V, mask=causal_mask(3))[0])
+
+
+def test_notebook_04_masked_attention_is_the_package_attention(monkeypatch):
+    """The drift test: 04's in-the-open masked_attention gives what course_utils.attention gives."""
+    import re
+
+    import notebook_code
+
+    def code_cells(path):  # keeps the indentation of the setup cell's `%pip` (inside an `if`)
+        cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+        sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+        return [re.sub(r"(?m)^([ \t]*)[%!].*$", r"\1pass", s) for s in sources]
+
+    monkeypatch.setattr(notebook_code, "code_cells", code_cells)
+    masked_attention = notebook_code.definitions("04")["masked_attention"]
+    rng = np.random.default_rng(4)
+    Q, K, V = rng.normal(size=(2, 5, 8)), rng.normal(size=(2, 7, 8)), rng.normal(size=(2, 7, 3))
+    for mask in (np.ones((5, 7), dtype=bool), rng.random((2, 5, 7)) < 0.6, padding_mask([7, 4], 7)):
+        mask[..., 0] = True  # every query keeps a key
+        ours, ours_w = masked_attention(Q, K, V, mask)
+        out, w = attention(Q, K, V, mask=mask)
+        np.testing.assert_allclose(ours, out, atol=1e-12)
+        np.testing.assert_allclose(ours_w, w, atol=1e-12)

@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course_utils.widgets.qkv import draw_formula, explain, make_formula_explorer  # noqa: E402
+from course_utils.widgets.attention import draw_formula, explain_vector, make_formula_explorer  # noqa: E402
 
 TOKENS = ["Der", "schlaue", "Fuchs"]
 X = np.array([[2.0, 0, 0, 0], [0, 1, 1, 0], [0, 2, 0, 0]])
@@ -21,18 +21,18 @@ def framed_titles(fig):
 def test_clicking_q_k_v_changes_explanation_and_highlight():
     ui, st = make_formula_explorer(TOKENS, X, W, W, W)
     assert "Query" in st["explanation"].value and "Fuchs" in st["explanation"].value
-    assert framed_titles(st["figure"]) == ["Q (3, 4)"]
+    assert framed_titles(st["figure"]) == ["$Q$ (3, 4)"]
     st["part"].value = "K"
     assert "Key" in st["explanation"].value
-    assert framed_titles(st["figure"]) == ["Kᵀ (4, 3)"]
+    assert framed_titles(st["figure"]) == ["$K^T$ (4, 3)"]
     st["part"].value = "V"
     st["token"].value = "Der"
     assert "Value" in st["explanation"].value and "<b>Der</b>" in st["explanation"].value
-    assert framed_titles(st["figure"]) == ["V (3, 4)"]
+    assert framed_titles(st["figure"]) == ["$V$ (3, 4)"]
 
 
 def test_explanation_quotes_the_weights():
-    text = explain(TOKENS, X, W, W, W, "Q", "Fuchs")
+    text = explain_vector(TOKENS, X, W, W, W, "Q", "Fuchs")
     assert "attention weights [" in text
 
 
