@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -231,3 +233,49 @@ def test_progress_is_recorded_in_the_summary(capsys):
         "predictions_made": 1,
         "predictions_right": 1,
     }
+
+
+# --- the course's predictions: at least two per notebook, each asked before and revealed after ---
+
+TOPICS = {"01": "rnn", "02": "bahdanau", "03": "self_attention", "04": "attention",
+          "05": "scaling", "06": "transformer", "07": "cost", "08": "bert"}  # fmt: skip
+ASK = re.compile(r"^\s*(\w+)\s*=\s*ask\(\s*([\w.]+)", re.MULTILINE)
+REVEAL = re.compile(r"(?<![\w.])reveal\(\s*(\w+)")
+
+
+def notebook_code(number: str) -> list[str]:
+    [path] = sorted((ROOT / "notebooks").glob(f"{number}_*.ipynb"))
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def topic_predictions(number: str) -> dict[str, Prediction]:
+    """The topic's predictions by the name the notebook imports them under."""
+    module = importlib.import_module(f"course_utils.checks.{TOPICS[number]}")
+    return {k: v for k, v in vars(module).items() if isinstance(v, Prediction)}
+
+
+@pytest.mark.parametrize("number", sorted(TOPICS))
+def test_each_notebook_asks_two_predictions_and_reveals_each_after(number):
+    cells = notebook_code(number)
+    by_name = topic_predictions(number)
+    asked = [(i, handle, name.split(".")[-1]) for i, c in enumerate(cells)
+             for handle, name in ASK.findall(c)]  # fmt: skip
+    assert len(asked) >= 2, f"notebook {number} asks {len(asked)} predictions; it needs two"
+    for index, handle, name in asked:
+        assert name in by_name, f"notebook {number} asks {name}, not a Prediction of its topic"
+        assert by_name[name].notebook == number, (
+            f"{name} belongs to notebook {by_name[name].notebook}"
+        )
+        later = [i for i, c in enumerate(cells) if handle in REVEAL.findall(c) and i > index]
+        assert later, f"notebook {number}: {handle} = ask({name}) is never revealed after it"
+    module = importlib.import_module(f"course_utils.checks.{TOPICS[number]}")
+    listed = {p.id for p in getattr(module, "PREDICTIONS", [])}
+    used = {by_name[name].id for _, _, name in asked}
+    assert listed == set(p.id for p in by_name.values()), "list every Prediction in PREDICTIONS"
+    assert listed <= used, f"notebook {number} never asks {sorted(listed - used)}"
+
+
+def test_prediction_ids_are_unique_across_the_course():
+    ids = [p.id for n in TOPICS for p in topic_predictions(n).values()]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
