@@ -69,11 +69,11 @@ def unpack(tarball: Path, dest: Path) -> None:
         tar.extractall(dest, members=members, filter="data")
 
 
-def vendor(dest: Path = VENDOR) -> Path:
-    """Fetch the front-end packages into ``dest`` once (npm pack); return ``dest``."""
+def vendor(dest: Path = VENDOR, packages: dict[str, tuple[str, str]] = PACKAGES) -> Path:
+    """Fetch the front-end ``packages`` into ``dest`` once (npm pack); return ``dest``."""
     missing = {
         name: (version, folder)
-        for name, (version, folder) in PACKAGES.items()
+        for name, (version, folder) in packages.items()
         if not (dest / folder / f".version-{version}").exists()
     }
     if not missing:
