@@ -356,6 +356,25 @@ def fuzz(
     return report
 
 
+def public_callables(module: Any) -> list[str]:
+    """Names of the public functions and classes ``module`` defines (its ``__all__`` if set).
+
+    A fuzz test can assert that it covers all of them, so a new helper is not forgotten.
+    """
+    import inspect
+
+    names = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
+    return sorted(
+        n
+        for n in names
+        if (
+            inspect.isfunction(getattr(module, n, None))
+            or inspect.isclass(getattr(module, n, None))
+        )
+        and getattr(getattr(module, n), "__module__", "") == module.__name__
+    )
+
+
 def assert_all_kind(*reports: Report) -> None:
     """Fail with a readable list of every raw traceback, silent answer and hang."""
     bad = [r for r in reports if r.failures()]

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from fuzz import Report, assert_all_kind, fuzz, public_callables
 
 from course_utils import _validate as v
 
@@ -238,7 +239,6 @@ VALIDATORS = [
     "fn, valid, extra, allowed", VALIDATORS, ids=[f[0].__name__ for f in VALIDATORS]
 )
 def test_fuzz_validators_answer_every_bad_value_clearly(fn, valid, extra, allowed):
-    from fuzz import assert_all_kind, fuzz
 
     first = fn.__code__.co_varnames[0]
     report = fuzz(
@@ -253,7 +253,6 @@ def test_fuzz_validators_answer_every_bad_value_clearly(fn, valid, extra, allowe
 
 
 def test_fuzz_token_ids_vocab_size():
-    from fuzz import assert_all_kind, fuzz
 
     report = fuzz(
         v.token_ids,
@@ -265,7 +264,6 @@ def test_fuzz_token_ids_vocab_size():
 
 
 def test_fuzz_harness_classifies_each_outcome():
-    from fuzz import Report, assert_all_kind, fuzz
 
     def careless(x):
         """Raises deep inside numpy on odd input, hangs on negative numbers."""
@@ -361,6 +359,11 @@ ATTENTION_CASES = _attention_cases()
     "name, fn, valid, allowed", ATTENTION_CASES, ids=[c[0] for c in ATTENTION_CASES]
 )
 def test_fuzz_attention_public_functions(name, fn, valid, allowed):
-    from fuzz import assert_all_kind, fuzz
 
     assert_all_kind(fuzz(fn, valid, allowed=allowed, name=name))
+
+
+def test_the_fuzz_covers_every_public_attention_function():
+    import course_utils.attention as A
+
+    assert public_callables(A) == sorted(c[0] for c in ATTENTION_CASES)
