@@ -356,3 +356,12 @@ def test_run_executes_a_copy_with_the_seed_and_records_its_claims(tool, tmp_path
     ]
     assert nb.read_bytes() == before  # the notebook itself is never touched
     assert json.loads((tool.STORE / "sessions.json").read_text())[-1]["seeds"] == [7]
+
+
+def test_the_course_claim_ids_are_unique_and_numbered_for_their_notebook():
+    tool = load_tool()
+    found = tool.ids_in_notebooks()
+    twice = {cid: nbs for cid, nbs in found.items() if len(nbs) > 1}
+    assert not twice, f"claim ids used more than once: {twice}"
+    wrong = {cid: nbs[0] for cid, nbs in found.items() if cid[:2] != nbs[0][:2]}
+    assert not wrong, f"claim ids whose number is not their notebook's: {wrong}"
