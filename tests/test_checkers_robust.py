@@ -277,6 +277,50 @@ def test_no_return_value_crashes_or_fools_a_checker(check, label):
     assert feedback.message.strip()
 
 
+TOPIC_NOTEBOOK = {
+    "rnn": "01",
+    "bahdanau": "02",
+    "self_attention": "03",
+    "attention": "04",
+    "scaling": "05",
+    "transformer": "06",
+    "cost": "07",
+    "bert": "08",
+}
+
+
+@pytest.mark.parametrize("check", CHECKERS)
+def test_every_checker_wears_the_decorator_with_its_notebook(check):
+    topic = check.__module__.rsplit(".", 1)[-1]
+    assert getattr(check, "is_checker", False), f'decorate {check.__name__} with @checker("NN")'
+    assert check.notebook == TOPIC_NOTEBOOK.get(topic), (
+        f"{check.__name__} is in checks/{topic}.py, so it belongs to notebook "
+        f"{TOPIC_NOTEBOOK.get(topic)}, not {check.notebook}"
+    )
+
+
+def _first_array(args):
+    return next((a for a in args if isinstance(a, (np.ndarray, torch.Tensor))), None)
+
+
+LAZY_LEARNERS = {
+    "echoes its first array": lambda *a, **k: _first_array(a),
+    "zeros like its first array": lambda *a, **k: (
+        None if _first_array(a) is None else _first_array(a) * 0
+    ),
+    "raises RuntimeError": lambda *a, **k: (_ for _ in ()).throw(RuntimeError("oops")),
+}
+
+
+@pytest.mark.parametrize("check", CHECKERS)
+@pytest.mark.parametrize("label", list(LAZY_LEARNERS))
+def test_a_lazy_answer_does_not_pass(check, label):
+    feedback = _run_checker(check, LAZY_LEARNERS[label])
+    assert isinstance(feedback, Feedback) and not feedback.passed, (
+        f"{check.__name__} accepted a function that {label}: {feedback.message}"
+    )
+
+
 @pytest.mark.parametrize("check", CHECKERS)
 def test_an_endless_loop_gets_a_message_within_ten_seconds(check, monkeypatch):
     monkeypatch.setenv("COURSE_CHECK_TIMEOUT", "2")  # the default is 5 s; 2 keeps the suite fast
