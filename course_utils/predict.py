@@ -276,6 +276,9 @@ def reveal(guess, measured, shown: str) -> None:
             "No prediction locked in yet — pick a choice in the widget above (or set "
             f"{guess.name}.choice) before you run the experiment; here is what it measured."
         )
+        picked = guess.widgets["choice"].value
+        if picked is not None:  # selected, but the button was never pressed
+            print(f"(You selected {pred.label(picked)} but did not lock it in: not counted.)")
     elif choice == right:
         print(f"Your guess: {pred.label(choice)} — right!")
     else:

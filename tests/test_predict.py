@@ -100,6 +100,16 @@ def test_no_guess_takes_the_fixed_path_and_records_nothing(capsys):
     assert progress_records() == []
 
 
+def test_a_selection_never_locked_in_is_named_but_not_counted(capsys):
+    guess = ask(GRADIENT)
+    guess.widgets["choice"].value = "most"
+    reveal(guess, measured=1e-9, shown="1e-09")
+    out = capsys.readouterr().out
+    assert "No prediction locked in yet" in out
+    assert "(You selected a. more than half but did not lock it in: not counted.)" in out
+    assert progress_records() == []
+
+
 def test_the_hints_name_the_notebook_variable(capsys):
     reveal(ask(GRADIENT, name="guess_50"), measured=1e-9, shown="1e-09")
     out = capsys.readouterr().out
