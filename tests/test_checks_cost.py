@@ -1,4 +1,4 @@
-"""The cost checker accepts the right answer and answers every wrong one with advice, never a crash."""
+"""The cost checkers accept right answers, name every slip of the bug zoo, and never crash."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import pytest
 import torch
 
 from course_utils.checks.cost import (
+    PREDICTIONS,
     check_max_context,
     check_predict_peak,
     reference_max_context,
     reference_predict_peak,
 )
+from course_utils.predict import Guess, reveal
 
 
 def solution(ns, peaks, n_new):
@@ -33,6 +35,40 @@ def test_accepts_solution_and_variants():
     assert check_predict_peak(log2_version).passed
 
 
+def _least_squares_by_loops(ns, peaks, n_new):
+    """The textbook formulas for slope and intercept, written with plain loops."""
+    xs = [math.log(n) for n in ns]
+    ys = [math.log(p) for p in peaks]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    p = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mx) ** 2 for x in xs
+    )
+    return math.exp(my + p * (math.log(n_new) - mx))
+
+
+VALID_PEAK = {
+    "loops": _least_squares_by_loops,
+    "lstsq": lambda ns, pk, n: np.exp(
+        np.array([np.log(n), 1.0])
+        @ np.linalg.lstsq(np.stack([np.log(ns), np.ones(len(ns))], axis=1), np.log(pk), rcond=None)[
+            0
+        ]
+    ),
+    "torch float64": lambda ns, pk, n: torch.exp(
+        torch.tensor(np.polyval(np.polyfit(np.log(ns), np.log(pk), 1), np.log(n)))
+    ),
+    "float32 array": lambda ns, pk, n: np.float32(solution(ns, pk, n)),
+    "power form": lambda ns, pk, n: (lambda p, c: math.exp(c) * n**p)(*_fit(ns, pk)),
+    "one-element list": lambda ns, pk, n: [solution(ns, pk, n)],
+}
+
+
+@pytest.mark.parametrize("name", VALID_PEAK)
+def test_predict_peak_accepts_valid_alternatives(name):
+    fb = check_predict_peak(VALID_PEAK[name])
+    assert fb.passed, fb.message
+
+
 def _fit(ns, peaks):
     return np.polyfit(np.log(ns), np.log(peaks), 1)
 
@@ -44,8 +80,34 @@ MISTAKES = {
     "linear scale": (lambda ns, pk, n: pk[-1] * n / ns[-1], "linearly"),
     "assume 2": (lambda ns, pk, n: pk[-1] * (n / ns[-1]) ** 2, "exactly 2"),
     "mixed bases": (
-        lambda ns, pk, n: np.exp(np.polyval(np.polyfit(np.log10(ns), np.log10(pk), 1), np.log10(n))),
+        lambda ns, pk, n: np.exp(
+            np.polyval(np.polyfit(np.log10(ns), np.log10(pk), 1), np.log10(n))
+        ),
         "same base",
+    ),
+    "at n_new, not log": (lambda ns, pk, n: np.exp(np.polyval(_fit(ns, pk), n)), "log(n_new)"),
+    "p, c swapped": (
+        lambda ns, pk, n: (lambda p, c: np.exp(p * np.log(n) + c))(*_fit(ns, pk)[::-1]),
+        "wrong way round",
+    ),
+    "axes swapped": (
+        lambda ns, pk, n: np.exp(np.polyval(np.polyfit(np.log(pk), np.log(ns), 1), np.log(n))),
+        "axes swapped",
+    ),
+    "semi-log n": (
+        lambda ns, pk, n: np.polyval(np.polyfit(np.log(ns), pk, 1), np.log(n)),
+        "semi-log",
+    ),
+    "exponential fit": (
+        lambda ns, pk, n: np.exp(np.polyval(np.polyfit(ns, np.log(pk), 1), n)),
+        "exponential fit",
+    ),
+    "MiB": (lambda ns, pk, n: solution(ns, pk, n) / 2**20, "MiB"),
+    "two points": (
+        lambda ns, pk, n: (
+            pk[-1] * (n / ns[-1]) ** (np.log(pk[-1] / pk[0]) / np.log(ns[-1] / ns[0]))
+        ),
+        "first and last points",
     ),
 }
 
@@ -164,3 +226,30 @@ def test_max_context_not_implemented_is_named():
         raise NotImplementedError
 
     assert "not written yet" in check_max_context(stub).message
+
+
+# --- predictions: every choice of every prediction goes through reveal ---------------------
+
+
+@pytest.mark.parametrize("pred", PREDICTIONS, ids=lambda p: p.id)
+def test_every_prediction_choice_is_answered(pred, capsys):
+    measured = {"07.tiled-doubling": 2.0, "07.memory-8192": 514.0}[pred.id]
+    choices = list(pred.choices) if pred.kind == "choice" else [100.0, 514.0, 2000.0]
+    for choice in [None, *choices]:
+        guess = Guess(pred)
+        if choice is not None:
+            guess.choice = choice
+        reveal(guess, measured=measured, shown=f"{measured:g}")
+        out = capsys.readouterr().out
+        assert "Measured: " in out
+        if choice is None:
+            assert "No prediction locked in yet" in out
+        elif pred.kind == "choice":
+            assert ("right!" in out) == (choice == "double"), out
+        else:
+            assert ("— right" in out) == (choice == 514.0), out
+
+
+def test_tiled_doubling_answers_from_the_ratio():
+    (pred,) = [p for p in PREDICTIONS if p.id == "07.tiled-doubling"]
+    assert [pred.right_key(r) for r in (1.0, 2.0, 4.0)] == ["same", "double", "quadruple"]

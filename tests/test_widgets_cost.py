@@ -48,3 +48,43 @@ def test_plot_and_bad_input():
     plt.close(fig)
     with pytest.raises(ValueError, match="n must be one of"):
         make_cost_explorer(n=1000)
+
+
+def test_explorer_redraws_memory_panel_with_alt_text():
+    ui, state = make_cost_explorer()
+    (before,) = state["plot"].outputs
+    assert "256 MiB" in before["data"]["text/plain"]  # 8 fp16 heads at n = 4096
+    state["precision"].value = "fp32"
+    (after,) = state["plot"].outputs
+    assert "512 MiB" in after["data"]["text/plain"] and after["data"]["image/png"]
+    assert before["data"]["image/png"] != after["data"]["image/png"]
+    state["heads"].value = 1
+    assert "64 MiB" in state["plot"].outputs[0]["data"]["text/plain"]
+
+
+def test_memory_panel_and_cost_figure_fit_the_column():
+    from course_utils.plotting import style_problems
+    from course_utils.widgets.cost import plot_cost, plot_memory
+
+    fig = plot_cost(4096, 512, heads=8, precision="fp16")
+    assert style_problems(fig) == []
+    assert "8 heads" in fig.axes[1].get_title()
+    plt.close(fig)
+    with pytest.raises(ValueError, match="precision"):
+        plot_memory(4096, precision="fp8")
+
+
+def test_tiling_figure_follows_the_online_softmax():
+    import numpy as np
+
+    from course_utils.plotting import style_problems
+    from course_utils.widgets.cost import TILING_SCORES, online_softmax_steps, plot_tiling
+
+    steps = online_softmax_steps(TILING_SCORES, 4)
+    assert [s["m"] for s in steps] == [1.2, 2.6, 2.6]  # the maximum rises in block 2 only
+    assert steps[1]["correction"] < 1 == steps[2]["correction"]
+    # l after the last block is the softmax denominator against the final maximum
+    assert np.isclose(steps[-1]["l"], np.exp(TILING_SCORES - TILING_SCORES.max()).sum())
+    fig = plot_tiling()
+    assert style_problems(fig) == []
+    plt.close(fig)

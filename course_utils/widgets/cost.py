@@ -1,16 +1,30 @@
-"""The n/d explorer of notebook 07: where a Transformer layer's FLOPs go, and what one score matrix weighs."""
+"""Notebook 07's figures and explorer: where a layer's FLOPs go, what its score matrices weigh,
+and how tiled attention walks through the keys."""
 
 from __future__ import annotations
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
+from matplotlib.ticker import LogLocator, NullLocator
 
-from course_utils.bench import layer_flops, score_matrix_bytes
+from course_utils import _validate as val
+from course_utils.cost import layer_flops, score_matrix_bytes
 from course_utils.plotting import COLORS
+from course_utils.widgets import show_figure
 
-__all__ = ["N_OPTIONS", "D_OPTIONS", "cost_summary", "make_cost_explorer", "plot_layer_cost"]
+__all__ = [
+    "D_OPTIONS",
+    "N_OPTIONS",
+    "cost_alt",
+    "cost_summary",
+    "make_cost_explorer",
+    "online_softmax_steps",
+    "plot_cost",
+    "plot_layer_cost",
+    "plot_memory",
+    "plot_tiling",
+]
 
 N_OPTIONS = [2**k for k in range(7, 18)]  # 128 … 131072 tokens
 D_OPTIONS = [64, 128, 256, 512, 768, 1024, 2048, 4096]
@@ -34,8 +48,7 @@ def attention_share(n: int, d_model: int) -> float:
 
 def cost_summary(n: int, d_model: int, heads: int = 8, precision: str = "fp16") -> str:
     """An HTML summary of one layer at (n, d_model): FLOPs by part and the score matrices' bytes."""
-    if precision not in BYTES:
-        raise ValueError(f"precision must be one of {sorted(BYTES)}, got {precision!r}")
+    precision = val.one_of(precision, "precision", list(BYTES))
     f = layer_flops(n, d_model)
     one = score_matrix_bytes(n, BYTES[precision])
     all_heads = score_matrix_bytes(n, BYTES[precision], heads=heads)
@@ -50,7 +63,7 @@ def cost_summary(n: int, d_model: int, heads: int = 8, precision: str = "fp16") 
 
 
 def plot_layer_cost(n: int, d_model: int, ax: plt.Axes | None = None) -> plt.Figure:
-    """Log–log FLOPs of one layer vs sequence length: the n² part, the n·d² part, and where they cross."""
+    """Log–log FLOPs of one layer vs n: the n² part, the n·d² part, and where they cross."""
     layer_flops(n, d_model)  # validates n and d_model
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.4, 4.0))
@@ -65,6 +78,7 @@ def plot_layer_cost(n: int, d_model: int, ax: plt.Axes | None = None) -> plt.Fig
     ax.axvline(6 * d_model, color="grey", lw=1, ls=":")
     ax.text(6 * d_model, ax.get_ylim()[0] * 3, " parts equal: n = 6·d", color="grey", fontsize=9)
     ax.axvline(n, color=COLORS["green"], lw=2, alpha=0.6, label=f"chosen n = {n:,}")
+    _few_ticks(ax)
     ax.set_xlabel("sequence length n (tokens)")
     ax.set_ylabel("FLOPs per layer")
     share = attention_share(n, d_model)
@@ -73,34 +87,222 @@ def plot_layer_cost(n: int, d_model: int, ax: plt.Axes | None = None) -> plt.Fig
     return fig
 
 
-def make_cost_explorer(n: int = 4096, d_model: int = 512, heads: int = 8) -> tuple[widgets.Widget, dict]:
-    """Sliders for n, d_model, heads and precision; returns ``(ui, state)`` (see the widgets package)."""
-    if n not in N_OPTIONS:
-        raise ValueError(f"n must be one of {N_OPTIONS}, got {n!r}")
-    if d_model not in D_OPTIONS:
-        raise ValueError(f"d_model must be one of {D_OPTIONS}, got {d_model!r}")
+def _few_ticks(ax: plt.Axes) -> None:
+    """Major ticks only, every few decades: log axes over many decades draw (and lay out) fast."""
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_minor_locator(NullLocator())
+
+
+GPU_BYTES = 80 * 2**30  # a large GPU's memory, the line on the memory panel
+
+
+def plot_memory(n: int, heads: int = 8, precision: str = "fp16", ax: plt.Axes | None = None):
+    """Log–log bytes of the score matrices of one layer vs n, against an 80 GiB GPU."""
+    precision = val.one_of(precision, "precision", list(BYTES))
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.2, 4.0))
+    else:
+        fig = ax.figure
+    ns = np.array(N_OPTIONS, dtype=float)
+    bpv = BYTES[precision]
+    ax.loglog(ns, ns**2 * bpv / 2**30, color=COLORS["orange"], label=f"one head, {precision}")
+    ax.loglog(
+        ns,
+        ns**2 * bpv * heads / 2**30,
+        color=COLORS["vermillion"],
+        label=f"all {heads} heads of a layer",
+    )
+    ax.axhline(GPU_BYTES / 2**30, color="grey", ls=":", lw=1.5)
+    ax.text(ns[0], GPU_BYTES / 2**30 * 1.3, "80 GiB GPU", color="grey", fontsize=9)
+    ax.axvline(n, color=COLORS["green"], lw=2, alpha=0.6)
+    ax.set_xscale("log", base=2)
+    ax.set_ylim(1e-4, 1e4)
+    _few_ticks(ax)
+    ax.set_xlabel("sequence length n (tokens)")
+    ax.set_ylabel("score matrices (GiB)")
+    layer = score_matrix_bytes(n, bpv, heads=heads)
+    ax.set_title(f"{_human_bytes(layer)} for {heads} heads at n = {n:,}")
+    ax.legend(fontsize=9, loc="upper left")
+    return fig
+
+
+def plot_cost(n: int, d_model: int, heads: int = 8, precision: str = "fp16") -> plt.Figure:
+    """The explorer's figure: FLOPs of one layer by part, and the bytes of its score matrices."""
+    fig, (ax_f, ax_m) = plt.subplots(1, 2, figsize=(10.8, 4.0), width_ratios=[1.15, 1])
+    plot_layer_cost(n, d_model, ax=ax_f)
+    plot_memory(n, heads, precision, ax=ax_m)
+    return fig
+
+
+def cost_alt(n: int, d_model: int, heads: int = 8, precision: str = "fp16") -> str:
+    """The explorer figure's one-sentence finding (its alt text)."""
+    layer = score_matrix_bytes(n, BYTES[precision], heads=heads)
+    return (
+        f"At n = {n:,} and d = {d_model}, {attention_share(n, d_model):.0%} of a layer's FLOPs "
+        f"are the n² part, and the {heads} heads' {precision} score matrices take "
+        f"{_human_bytes(layer)}."
+    )
+
+
+def make_cost_explorer(
+    n: int = 4096, d_model: int = 512, heads: int = 8
+) -> tuple[widgets.Widget, dict]:
+    """Sliders for n, d_model, heads and precision; returns ``(ui, state)`` (see ``widgets``)."""
+    n = val.one_of(n, "n", N_OPTIONS)
+    d_model = val.one_of(d_model, "d_model", D_OPTIONS)
+    heads = val.positive_int(heads, "heads")
     n_slider = widgets.SelectionSlider(options=N_OPTIONS, value=n, description="n (tokens)")
     d_slider = widgets.SelectionSlider(options=D_OPTIONS, value=d_model, description="d_model")
-    heads_slider = widgets.IntSlider(value=heads, min=1, max=64, description="heads")
+    heads_slider = widgets.IntSlider(value=min(heads, 64), min=1, max=64, description="heads")
     precision = widgets.ToggleButtons(options=list(BYTES), value="fp16", description="precision")
     summary = widgets.HTML()
     plot = widgets.Output()
-    state = {"n": n_slider, "d_model": d_slider, "heads": heads_slider, "precision": precision,
-             "summary": summary, "plot": plot, "share": None}
+    state = {
+        "n": n_slider,
+        "d_model": d_slider,
+        "heads": heads_slider,
+        "precision": precision,
+        "summary": summary,
+        "plot": plot,
+        "share": None,
+    }
 
     def update(_change=None) -> None:
-        """Redraw the summary and the plot for the current slider values."""
-        n_, d_ = n_slider.value, d_slider.value
-        state["share"] = attention_share(n_, d_)
-        summary.value = cost_summary(n_, d_, heads_slider.value, precision.value)
-        with plot:
-            plot.clear_output(wait=True)
-            fig = plot_layer_cost(n_, d_)
-            display(fig)
-            plt.close(fig)
+        """Redraw the summary and both panels for the current control values."""
+        args = (n_slider.value, d_slider.value, heads_slider.value, precision.value)
+        state["share"] = attention_share(*args[:2])
+        summary.value = cost_summary(*args)
+        show_figure(plot, plot_cost(*args), alt=cost_alt(*args))
 
     for control in (n_slider, d_slider, heads_slider, precision):
         control.observe(update, names="value")
     update()
-    ui = widgets.VBox([widgets.HBox([widgets.VBox([n_slider, d_slider, heads_slider, precision]), summary]), plot])
+    controls = widgets.VBox([n_slider, d_slider, heads_slider, precision])
+    ui = widgets.VBox([widgets.HBox([controls, summary]), plot])
     return ui, state
+
+
+# The example row of the tiling diagram: 12 scores of one query, 3 blocks of 4 keys. The
+# maximum rises in block 2 (so the sums of block 1 are rescaled) and not in block 3.
+TILING_SCORES = np.array([0.5, 1.2, -0.3, 0.8, 2.1, 0.1, 2.6, -1.0, 1.9, 0.4, -0.6, 1.1])
+
+
+def online_softmax_steps(scores, block: int) -> list[dict[str, float]]:
+    """The running m and l of one query row after each block, with the correction applied."""
+    scores = np.asarray(scores, dtype=float)
+    m, l_sum, steps = -np.inf, 0.0, []
+    for start in range(0, len(scores), block):
+        s = scores[start : start + block]
+        m_new = max(m, float(s.max()))
+        correction = float(np.exp(m - m_new))  # 0 before the first block (m = −inf)
+        l_sum = l_sum * correction + float(np.exp(s - m_new).sum())
+        steps.append(
+            {
+                "start": start,
+                "block_max": float(s.max()),
+                "m": m_new,
+                "correction": correction,
+                "l": l_sum,
+            }
+        )
+        m = m_new
+    return steps
+
+
+def plot_tiling(n: int = 12, block: int = 4, query: int = 5) -> plt.Figure:
+    """The tiling diagram of notebook 07 §5: the n×n score matrix cut into key blocks, one query
+    row streaming through them, and its running m and l after each block, corrections marked."""
+    blocks = -(-n // block)
+    scores = TILING_SCORES[:n] if n <= len(TILING_SCORES) else np.resize(TILING_SCORES, n)
+    steps = online_softmax_steps(scores, block)
+    fig, (ax_m, ax_t) = plt.subplots(1, 2, figsize=(10.5, 4.2), width_ratios=[1, 1.5])
+    shades = [COLORS["sky"], COLORS["orange"], COLORS["green"], COLORS["purple"]]
+    for b in range(blocks):  # the key blocks: columns of the (never stored) score matrix
+        ax_m.add_patch(
+            plt.Rectangle((b * block, 0), block, n, color=shades[b % 4], alpha=0.18, lw=0)
+        )
+        ax_m.text(
+            b * block + block / 2, -0.5, f"key block {b + 1}", ha="center", va="bottom", fontsize=9
+        )
+    for b in range(blocks):  # the one slice that exists at a time: this query row × one block
+        ax_m.add_patch(
+            plt.Rectangle((b * block, query), block, 1, color=shades[b % 4], alpha=0.9, lw=0)
+        )
+    ax_m.annotate(
+        "",
+        xy=(n + 0.2, query + 0.5),
+        xytext=(-0.2, query + 0.5),
+        arrowprops={"arrowstyle": "->", "lw": 1.5},
+    )
+    ax_m.text(
+        n / 2,
+        query + 1.9,
+        f"query {query}: its scores, one block at a time",
+        ha="center",
+        fontsize=9,
+    )
+    ax_m.text(
+        n / 2,
+        n - 1.2,
+        "at a time only one block's columns exist:\nan (n, block) slice, not the (n, n) matrix",
+        ha="center",
+        fontsize=9,
+        color="#444444",
+    )
+    ax_m.set_xlim(-0.3, n + 0.5)
+    ax_m.set_ylim(n + 0.2, -1.6)
+    ax_m.set_xticks([0, n])
+    ax_m.set_xticklabels(["0", f"n = {n}"])
+    ax_m.set_yticks([0, n])
+    ax_m.set_yticklabels(["0", f"n = {n}"])
+    ax_m.set_xlabel("keys j")
+    ax_m.set_ylabel("queries i")
+    ax_m.set_title("The n × n scores, cut into key blocks", fontsize=11)
+    for spine in ax_m.spines.values():
+        spine.set_visible(False)
+
+    ax_t.axis("off")
+    ax_t.set_title(f"Query {query}'s running maximum m and sum l", fontsize=11)
+    rows = [["block", f"its {block} scores", "max", "m", "correction\nexp(m_old − m_new)", "l"]]
+    for b, st in enumerate(steps):
+        s = scores[st["start"] : st["start"] + block]
+        rows.append(
+            [
+                f"{b + 1}",
+                " ".join(f"{x:.1f}" for x in s),
+                f"{st['block_max']:.1f}",
+                f"{st['m']:.1f}",
+                "— (first block)" if b == 0 else f"{st['correction']:.2f}",
+                f"{st['l']:.2f}",
+            ]
+        )
+    table = ax_t.table(
+        cellText=rows,
+        cellLoc="center",
+        bbox=[0.0, 0.42, 1.0, 0.52],
+        colWidths=[0.09, 0.31, 0.08, 0.08, 0.32, 0.1],
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(9)
+    for (r, c), cell in table.get_celld().items():
+        cell.set_edgecolor("#bbbbbb")
+        if r == 0:
+            cell.set_text_props(weight="bold")
+        elif c == 0:
+            cell.set_facecolor(shades[(r - 1) % 4])
+            cell.set_alpha(0.5)
+        if r > 1 and c == 4 and steps[r - 1]["correction"] < 1:
+            cell.set_facecolor("#fde0c5")
+            cell.set_text_props(weight="bold", color=COLORS["vermillion"])
+    raised = [b + 1 for b, st in enumerate(steps) if b > 0 and st["correction"] < 1]
+    note = (
+        f"Block {raised[0]} raises the maximum m, so l and acc, summed so far against the\n"
+        "old maximum, are multiplied by the correction exp(m_old − m_new) < 1 (marked).\n"
+        "A block that does not raise m multiplies them by 1. After the last block,\n"
+        "acc / l is exactly this query's row of softmax(scores)·V."
+        if raised
+        else "The maximum never rose after block 1."
+    )
+    ax_t.text(0.0, 0.05, note, transform=ax_t.transAxes, fontsize=9.5, va="bottom", linespacing=1.5)
+    return fig
