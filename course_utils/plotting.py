@@ -39,6 +39,7 @@ __all__ = [
     "heatmap",
     "masked_patch",
     "png_size",
+    "shared_colorbar",
     "show",
     "style_problems",
     "use_course_style",
@@ -366,6 +367,21 @@ def heatmap(
     if mask_legend and masked.any():
         _legend(bar.ax if bar is not None else ax, [masked_patch()], below=bar is not None)
     return fig
+
+
+def shared_colorbar(fig: plt.Figure, axes: Any, label: str, **kwargs: Any) -> Any:
+    """One labelled colour bar for a grid of heatmaps drawn on one scale (the first image's).
+
+    Draw the panels with ``colorbar=False`` and the same ``vmin``/``vmax``, then call this; the
+    bar sits beside the last column instead of repeating in every panel.
+    """
+    flat = list(np.ravel(axes))
+    images = [im for ax in flat for im in ax.images]
+    if not images:
+        raise ValueError("shared_colorbar needs axes that hold a heatmap (none has an image)")
+    bar = fig.colorbar(images[0], ax=flat, shrink=kwargs.pop("shrink", 0.85), **kwargs)
+    bar.set_label(label)
+    return bar
 
 
 def draw_mask(

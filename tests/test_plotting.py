@@ -20,6 +20,7 @@ from course_utils.plotting import (
     figure_png,
     heatmap,
     png_size,
+    shared_colorbar,
     show,
     style_problems,
     use_course_style,
@@ -219,4 +220,15 @@ def test_show_figure_without_alt_stays_backward_compatible():
     fig, _ = plt.subplots()
     with pytest.raises(TypeError, match="alt must be a str"):
         show_figure(out, fig, alt=3)
+    plt.close(fig)
+
+
+def test_a_grid_gets_one_shared_labelled_colour_bar():
+    fig, axes = plt.subplots(2, 2, figsize=(8, 6))
+    for ax in axes.flat:
+        heatmap(np.eye(3), ax=ax, colorbar=False, vmin=0, vmax=1)
+    bar = shared_colorbar(fig, axes, "attention weight")
+    assert len(fig.axes) == 5 and bar.ax.get_ylabel() == "attention weight"
+    with pytest.raises(ValueError, match="none has an image"):
+        shared_colorbar(fig, [bar.ax], "x")
     plt.close(fig)
