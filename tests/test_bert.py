@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -34,8 +37,10 @@ def test_tokenizer_round_trip_and_padding():
     batch, pad = tok.batch(["the fox hides", "the cook slices the pear"])
     assert batch.shape == (2, 7) and pad.dtype == torch.bool
     assert pad[0].tolist() == [True] * 5 + [False] * 2 and (batch[0, 5:] == tok.pad_id).all()
-    with pytest.raises(ValueError, match="list of sentences"):
+    with pytest.raises(TypeError, match="list of strings"):
         tok.batch("the fox hides")
+    with pytest.raises(TypeError, match="letter by letter"):
+        Tokenizer("the fox hides")  # once built a vocabulary of letters
 
 
 def test_masking_follows_the_15_and_80_10_10_rule():
@@ -55,15 +60,28 @@ def test_masking_follows_the_15_and_80_10_10_rule():
     kept = (inputs[chosen] == ids[chosen]).float().mean().item()
     replaced = 1 - to_mask - kept
     assert abs(to_mask - 0.8) < 0.03 and abs(replaced - 0.1) < 0.025 and abs(kept - 0.1) < 0.025, (
-        n_chosen, to_mask, replaced, kept)
+        n_chosen,
+        to_mask,
+        replaced,
+        kept,
+    )
     assert (inputs[chosen] >= n_special).logical_or(inputs[chosen] == mask_id).all()
 
 
 def test_masking_validates_input():
-    with pytest.raises(ValueError, match="torch.long"):
-        mask_tokens(torch.zeros(2, 3), 3, 10, 5)
-    with pytest.raises(ValueError, match="probability"):
-        mask_tokens(torch.zeros(2, 3, dtype=torch.long), 3, 10, 5, p=1.5)
+    ids = torch.zeros(2, 3, dtype=torch.long)
+    with pytest.raises(TypeError, match="whole-number token ids"):
+        mask_tokens(torch.zeros(2, 3) + 0.5, 3, 10, 5)
+    with pytest.raises(ValueError, match="rate"):
+        mask_tokens(ids, 3, 10, 5, p=1.5)
+    with pytest.raises(ValueError, match="p=0 chooses no token"):
+        mask_tokens(ids, 3, 10, 5, p=0)
+    with pytest.raises(ValueError, match="not a special id"):
+        mask_tokens(ids, 7, 10, 5)
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        mask_tokens(ids + 12, 3, 10, 5)
+    inputs, labels = mask_tokens([[1, 6, 7, 2]], 3, 10, 5)  # a list of ids is read kindly
+    assert inputs.dtype == torch.long and labels.shape == (1, 4)
 
 
 def test_tiny_bert_shapes_attention_and_classifier():
@@ -83,6 +101,12 @@ def test_tiny_bert_shapes_attention_and_classifier():
         TinyBert(10, d_model=10, n_heads=3)
     with pytest.raises(ValueError, match="max_len"):
         model(torch.ones(1, 40, dtype=torch.long))
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        model(torch.full((1, 4), 99))
+    with pytest.raises(RuntimeError, match="no attention maps yet"):
+        TinyBert(len(tok), d_model=16, n_heads=2).attention_maps()
+    with pytest.raises(TypeError, match="TinyBert"):
+        BertClassifier("bert", 4)
 
 
 def test_pretraining_learns_and_fill_mask_answers():
@@ -100,14 +124,28 @@ def test_pretraining_learns_and_fill_mask_answers():
     hidden, guesses = masked_guesses(model, tok, sentences[:2])
     assert hidden == "the cook slices the pear the driver parks the car".split()
     assert len(guesses) == 10 and guesses[9] == "car"  # "the driver parks the [MASK]"
-    assert acc == sum(h == g for h, g in zip(*masked_guesses(model, tok, sentences[:4]), strict=True)) / 20
-    for bad, match in (("the driver parks the car", "exactly one"),
-                       ("the [MASK] drives the unicorn", "unknown word"),
-                       ("[MASK] [MASK]", "exactly one")):
+    assert (
+        acc
+        == sum(h == g for h, g in zip(*masked_guesses(model, tok, sentences[:4]), strict=True)) / 20
+    )
+    for bad, match in (
+        ("the driver parks the car", "exactly one"),
+        ("the [MASK] drives the unicorn", "unknown word"),
+        ("[MASK] [MASK]", "exactly one"),
+    ):
         with pytest.raises(ValueError, match=match):
             fill_mask(model, tok, bad)
     with pytest.raises(ValueError, match="k must"):
         fill_mask(model, tok, "the [MASK] parks the car", k=0)
+    with pytest.raises(TypeError, match="one sentence"):
+        fill_mask(model, tok, ["the [MASK] parks the car"])
+    for bad, match in ((float("inf"), "finite"), (-1e-3, "> 0"), ("0.01", "string")):
+        with pytest.raises((TypeError, ValueError), match=match):
+            pretrain(model, tok, sentences, steps=2, lr=bad)
+    with pytest.raises(ValueError, match="steps must be"):
+        pretrain(model, tok, sentences, steps=0)
+    with pytest.raises(TypeError, match="list of strings"):
+        pretrain(model, tok, "the cook slices the pear", steps=2)
 
 
 def test_classifier_training_fits_a_small_set():
@@ -117,12 +155,20 @@ def test_classifier_training_fits_a_small_set():
     clf = BertClassifier(TinyBert(len(tok), d_model=16, n_heads=2, n_layers=1, d_ff=32), 2)
     train_classifier(clf, tok, pairs, epochs=15, batch_size=8, lr=1e-2, seed=0)
     assert classifier_accuracy(clf, tok, pairs) == 1.0
+    with pytest.raises(ValueError, match="2 classes"):
+        train_classifier(clf, tok, [("the cook slices the pear", 2)], epochs=1)
+    with pytest.raises(TypeError, match="TOPICS.index"):
+        classifier_accuracy(clf, tok, [("the cook slices the pear", "food")])
+    with pytest.raises(ValueError, match="epochs must be"):
+        train_classifier(clf, tok, pairs, epochs=-1)
 
 
 def test_accuracy_and_baseline_can_be_restricted_to_some_words():
     sentences = ["the cook slices the pear", "the fox hides", "the fox runs"]
     assert most_frequent_word(sentences) == "the"
     assert most_frequent_word(sentences, only={"fox", "pear"}) == "fox"
+    with pytest.raises(TypeError, match="letter by letter"):
+        most_frequent_word("the fox hides")  # once answered 'e'
     with pytest.raises(ValueError, match="only"):
         most_frequent_word(sentences, only={"unicorn"})
     tok = Tokenizer(sentences)
@@ -139,3 +185,52 @@ def test_shipped_checkpoint_loads_safely_and_knows_topics():
     tok = Tokenizer(load_corpus()[0])
     assert fill_mask(model, tok, "a fox is a kind of [MASK]", 1)[0][0] == "animal"
     assert fill_mask(model, tok, "an onion is a kind of [MASK]", 1)[0][0] == "food"
+
+
+def test_notebook_tiny_bert_and_loop_equal_the_package(monkeypatch):
+    """The drift test: notebook 08's TinyBert and pretrain, run with the package's weights and
+    seed, give the package's scores and losses."""
+    import re
+
+    import notebook_code
+
+    from course_utils import bert
+
+    def code_cells(path):  # keeps the indentation of a replaced `%pip` line (inside an `if`)
+        cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+        sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+        return [re.sub(r"(?m)^(\s*)[%!].*$", r"\1pass", s) for s in sources]
+
+    monkeypatch.setattr(notebook_code, "code_cells", code_cells)
+    nb = notebook_code.definitions("08")
+    tok = Tokenizer(SENTENCES * 4)
+    torch.manual_seed(0)
+    ours = nb["TinyBert"](len(tok), d_model=16, n_heads=2, n_layers=2, d_ff=32)
+    theirs = bert.TinyBert(len(tok), d_model=16, n_heads=2, n_layers=2, d_ff=32)
+    theirs.load_state_dict(ours.state_dict())  # same parameter names, same shapes
+    ids, pad = tok.batch(SENTENCES)
+    assert torch.equal(ours.mlm_logits(ids, pad), theirs.mlm_logits(ids, pad))
+    torch.manual_seed(1)
+    fresh = nb["TinyBert"](len(tok), d_model=16, n_heads=2, n_layers=1, d_ff=32)
+    torch.manual_seed(1)
+    same = bert.TinyBert(len(tok), d_model=16, n_heads=2, n_layers=1, d_ff=32)
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(fresh.state_dict().values(), same.state_dict().values(), strict=True)
+    )
+    nb_losses = nb["pretrain"](fresh, tok, SENTENCES * 4, steps=8, batch_size=4, lr=1e-2, seed=3)
+    pkg_losses = bert.pretrain(same, tok, SENTENCES * 4, steps=8, batch_size=4, lr=1e-2, seed=3)
+    assert nb_losses == pkg_losses
+    assert torch.equal(fresh.mlm_logits(ids, pad), same.mlm_logits(ids, pad))
+
+
+def test_checkpoint_recipe_quick_check_passes():
+    """tools/make_bert_checkpoint.py --quick-check: the recipe's first 100 steps are unchanged."""
+    import subprocess
+    import sys
+
+    tool = Path(__file__).resolve().parents[1] / "tools" / "make_bert_checkpoint.py"
+    out = subprocess.run(
+        [sys.executable, str(tool), "--quick-check"], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0 and "same recipe" in out.stdout, out.stdout + out.stderr
