@@ -1,4 +1,4 @@
-"""The checkers of notebooks 01 and 02 accept right answers and explain every typical wrong one."""
+"""The checkers of notebook 02 accept right answers and explain every typical wrong one."""
 
 from __future__ import annotations
 
@@ -6,71 +6,45 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils.checks.seq2seq import (
+from course_utils.checks.bahdanau import (
+    ALIGNMENT_OFFSET,
+    PREDICTIONS,
+    WINNER_20,
     check_additive_score,
-    check_decay_per_step,
-    check_rnn_step,
     check_softmax_context,
 )
-
-
-def rnn_step(x, h, W_x, W_h, b):
-    return np.tanh(W_x @ x + W_h @ h + b)
+from course_utils.predict import ask, reveal
 
 
 def additive_score(s, H, W_a, U_a, v_a):
     return np.array([v_a @ np.tanh(W_a @ s + U_a @ h) for h in H])
 
 
-# ------------------------------------------------------------------ check_rnn_step
-def test_rnn_step_right_answers_pass():
-    assert check_rnn_step(rnn_step).passed
-    assert check_rnn_step(
-        lambda x, h, W_x, W_h, b: torch.tanh(torch.tensor(W_x @ x + W_h @ h + b))
-    ).passed
-    assert check_rnn_step(lambda x, h, W_x, W_h, b: list(np.tanh(W_x @ x + W_h @ h + b))).passed
-
-
+# ------------------------------------------------------------------ check_additive_score
 @pytest.mark.parametrize(
-    "fn, advice",
+    "fn",
     [
-        (lambda x, h, W_x, W_h, b: W_x @ x + W_h @ h + b, "tanh is missing"),
-        (lambda x, h, W_x, W_h, b: 1 / (1 + np.exp(-(W_x @ x + W_h @ h + b))), "sigmoid"),
-        (lambda x, h, W_x, W_h, b: np.maximum(W_x @ x + W_h @ h + b, 0), "ReLU"),
-        (lambda x, h, W_x, W_h, b: np.tanh(W_x @ x + b), "previous state"),
-        (lambda x, h, W_x, W_h, b: np.tanh(W_h @ h + b), "input x_t is missing"),
-        (lambda x, h, W_x, W_h, b: np.tanh(W_x @ x + W_h @ h), "bias"),
-        (lambda x, h, W_x, W_h, b: np.tanh(W_x @ x + W_h.T @ h + b), "W_h is transposed"),
-        (lambda x, h, W_x, W_h, b: np.tanh(W_x.T @ x + W_h @ h + b), "W_x is transposed"),
-        (lambda x, h, W_x, W_h, b: np.tanh(x @ W_x + W_h @ h + b), "W_x is transposed"),
-        (lambda x, h, W_x, W_h, b: h + np.tanh(W_x @ x + W_h @ h + b), "replaces h"),
-        (lambda x, h, W_x, W_h, b: np.tanh(W_x @ x + W_h @ h + b)[:2], "shape"),
-        (lambda x, h, W_x, W_h, b: np.tanh(W_x @ x + W_h @ h + b) * 1.1, "wrong values"),
+        additive_score,
+        lambda s, H, W_a, U_a, v_a: np.tanh(W_a @ s + H @ U_a.T) @ v_a,
+        lambda s, H, W_a, U_a, v_a: np.einsum(
+            "a,la->l", v_a, np.tanh(W_a @ s + np.einsum("ad,ld->la", U_a, H))
+        ),
+        lambda s, H, W_a, U_a, v_a: v_a @ np.tanh((W_a @ s)[:, None] + U_a @ H.T),
+        lambda s, H, W_a, U_a, v_a: (
+            torch.tanh(
+                torch.tensor(W_a).float() @ torch.tensor(s).float()
+                + torch.tensor(H).float() @ torch.tensor(U_a).float().T
+            )
+            @ torch.tensor(v_a).float()
+        ),
+        lambda s, H, W_a, U_a, v_a: [float(v_a @ np.tanh(W_a @ s + U_a @ h)) for h in H],
     ],
 )
-def test_rnn_step_mistakes_get_advice(fn, advice):
-    feedback = check_rnn_step(fn)
-    assert not feedback.passed
-    assert advice in feedback.message, feedback.message
+def test_additive_score_valid_alternatives_pass(fn):
+    feedback = check_additive_score(fn)
+    assert feedback.passed, feedback.message
 
 
-@pytest.mark.parametrize("answer", [None, 3, "rnn_step"])
-def test_rnn_step_never_crashes_on_odd_answers(answer):
-    feedback = check_rnn_step(answer)
-    assert not feedback.passed and feedback.message
-
-
-def test_rnn_step_stub_and_broken_functions():
-    def stub(x, h, W_x, W_h, b):
-        raise NotImplementedError
-
-    assert "not written yet" in check_rnn_step(stub).message
-    assert "returned None" in check_rnn_step(lambda *a: None).message
-    assert "NaN" in check_rnn_step(lambda x, *a: x * np.nan).message
-    assert "tuple" in check_rnn_step(lambda x, h, *a: (h, h)).message
-
-
-# ------------------------------------------------------------------ check_additive_score
 def test_additive_score_right_answers_pass():
     assert check_additive_score(additive_score).passed
     assert check_additive_score(
@@ -111,6 +85,11 @@ def _softmax(e):
         (lambda s, H, W_a, U_a, v_a: -additive_score(s, H, W_a, U_a, v_a), "negated"),
         (lambda s, H, W_a, U_a, v_a: np.tanh(W_a @ s + H @ U_a.T), "forget v_a"),
         (lambda s, H, W_a, U_a, v_a: additive_score(s, H, W_a, U_a, v_a) + 0.5, "wrong values"),
+        (lambda s, H, W_a, U_a, v_a: v_a @ np.tanh(W_a @ s + U_a @ H.T), "wrong axis"),
+        (
+            lambda s, H, W_a, U_a, v_a: (np.tanh(W_a @ s) + np.tanh(H @ U_a.T)) @ v_a,
+            "each part separately",
+        ),
     ],
 )
 def test_additive_score_mistakes_get_advice(fn, advice):
@@ -132,57 +111,6 @@ def test_additive_score_that_only_works_for_square_sizes_is_explained():
     feedback = check_additive_score(square_only)
     assert not feedback.passed
     assert "each row of H is one annotation" in feedback.message
-
-
-# ------------------------------------------------------------------ check_decay_per_step
-def decay_per_step(distances, norms):
-    slope, _ = np.polyfit(distances, np.log(norms), 1)
-    return np.exp(slope)
-
-
-def test_decay_per_step_right_answers_pass():
-    assert check_decay_per_step(decay_per_step).passed
-    # base 10 undone with 10**, a list, a torch scalar and a one-element array are all fine
-    assert check_decay_per_step(lambda d, n: 10 ** np.polyfit(d, np.log10(n), 1)[0]).passed
-    assert check_decay_per_step(lambda d, n: [decay_per_step(d, n)]).passed
-    assert check_decay_per_step(lambda d, n: torch.tensor(decay_per_step(d, n))).passed
-
-
-@pytest.mark.parametrize(
-    "fn, advice",
-    [
-        (lambda d, n: np.polyfit(d, np.log(n), 1)[0], "np.exp(slope)"),
-        (lambda d, n: np.exp(-np.polyfit(d, np.log(n), 1)[0]), "smaller"),
-        (lambda d, n: np.exp(np.polyfit(d, np.log10(n), 1)[0]), "log10"),
-        (lambda d, n: np.exp(np.polyfit(d, np.log(n), 1)[1]), "intercept"),
-        (lambda d, n: np.exp(np.polyfit(np.log(n), d, 1)[0]), "distances go first"),
-        (lambda d, n: np.exp(np.polyfit(d, n, 1)[0]), "norms themselves"),
-        (lambda d, n: (n[-1] / n[0]) ** (1 / (d[-1] - d[0])), "first and the last point"),
-        (lambda d, n: np.exp(np.mean(np.diff(np.log(n)))), "one step apart"),
-        (lambda d, n: np.polyfit(d, np.log(n), 1), "one number"),
-        (lambda d, n: decay_per_step(d, n) * 1.01, "fitted factor per step is"),
-    ],
-)
-def test_decay_per_step_mistakes_get_advice(fn, advice):
-    feedback = check_decay_per_step(fn)
-    assert not feedback.passed
-    assert advice in feedback.message, feedback.message
-
-
-@pytest.mark.parametrize("answer", [None, 0.5, "decay"])
-def test_decay_per_step_never_crashes_on_odd_answers(answer):
-    feedback = check_decay_per_step(answer)
-    assert not feedback.passed and feedback.message
-
-
-def test_decay_per_step_stub_and_broken_functions():
-    def stub(distances, norms):
-        raise NotImplementedError
-
-    assert "not written yet" in check_decay_per_step(stub).message
-    assert "returned None" in check_decay_per_step(lambda d, n: None).message
-    assert "NaN" in check_decay_per_step(lambda d, n: np.nan).message
-    assert "raised" in check_decay_per_step(lambda d, n: d @ np.ones(3)).message
 
 
 # ------------------------------------------------------------------ check_softmax_context
@@ -265,3 +193,31 @@ def test_softmax_context_stub_and_broken_functions():
     assert "not written yet" in check_softmax_context(stub).message
     assert "returned None" in check_softmax_context(lambda e, H: None).message
     assert "NaN" in check_softmax_context(lambda e, H: (e * np.nan, H[0])).message
+
+
+# ------------------------------------------------------------------ predictions
+@pytest.mark.parametrize(
+    "prediction, measured",
+    [
+        (WINNER_20, {"attention": 0.6, "close": 0.1, "fixed": -0.4}),
+        (ALIGNMENT_OFFSET, {"mirror": 0, "neighbour": 1, "spread": 3}),
+    ],
+)
+def test_every_choice_of_every_prediction_is_answered(prediction, measured, capsys):
+    assert set(measured) == set(prediction.choices)
+    for right, value in measured.items():
+        assert prediction.right_key(value) == right
+        for choice in prediction.choices:
+            guess = ask(prediction)
+            guess.choice = choice
+            reveal(guess, measured=value, shown=str(value))
+            out = capsys.readouterr().out
+            assert ("right!" in out) == (choice == right), out
+            assert all(text in out for text in prediction.explanations.values())
+    assert ALIGNMENT_OFFSET.right_key(-1) == "neighbour"
+    reveal(ask(prediction), measured=0, shown="0")
+    assert "No prediction locked in yet" in capsys.readouterr().out
+
+
+def test_predictions_are_listed():
+    assert PREDICTIONS == [WINNER_20, ALIGNMENT_OFFSET]
