@@ -222,9 +222,9 @@ def _masked_cells(mask: Any, shape: tuple[int, int]) -> np.ndarray:
         ) from None
 
 
-def masked_patch() -> Patch:
+def masked_patch(label: str = MASKED_LABEL) -> Patch:
     """The legend entry for masked cells (for one shared legend under a grid of heatmaps)."""
-    return Patch(**MASKED_STYLE, label=MASKED_LABEL)
+    return Patch(**MASKED_STYLE, label=label)
 
 
 def _draw_masked(ax: plt.Axes, masked: np.ndarray) -> None:
@@ -287,6 +287,7 @@ def heatmap(
     mask: Any = None,
     signed: bool = False,
     mask_legend: bool = True,
+    mask_label: str = MASKED_LABEL,
     fontsize: float = 9,
 ) -> plt.Figure:
     """Draw a matrix with token labels on its rows and columns; return the figure.
@@ -294,7 +295,8 @@ def heatmap(
     - ``annotate`` writes each value in its cell (when the matrix is small enough to read), in
       black or white by the cell's brightness.
     - ``mask`` is the boolean mask given to attention (True = may attend): the forbidden cells
-      are drawn hatched light grey with no number, and a legend patch says "masked".
+      are drawn hatched light grey with no number, and a legend patch says "masked" (or
+      ``mask_label``, e.g. "padding: output discarded"; ``mask_legend=False`` for none).
     - ``signed=True`` uses the diverging colour map centred on 0 (``diverging``); otherwise
       viridis. ``colorbar_label`` names what the colours mean (say "attention weight").
     - ``highlight`` (a colour) frames the axes, to point at one matrix among several.
@@ -365,7 +367,9 @@ def heatmap(
         bar = fig.colorbar(im, ax=ax, shrink=0.85)
         bar.set_label(colorbar_label)
     if mask_legend and masked.any():
-        _legend(bar.ax if bar is not None else ax, [masked_patch()], below=bar is not None)
+        _legend(
+            bar.ax if bar is not None else ax, [masked_patch(mask_label)], below=bar is not None
+        )
     return fig
 
 

@@ -91,9 +91,11 @@ def test_masked_cells_are_drawn_as_masked_not_as_zero():
 
 def test_a_padding_mask_broadcasts_and_the_legend_sits_beside_a_bare_map():
     pad = np.array([[[True, True, False]]])  # (batch, 1, n_keys) as padding_mask gives
-    fig = heatmap(np.full((3, 3), 0.5), TOKENS, TOKENS, mask=pad, colorbar=False)
+    fig = heatmap(
+        np.full((3, 3), 0.5), TOKENS, TOKENS, mask=pad, colorbar=False, mask_label="padding"
+    )
     ax = fig.axes[0]
-    assert len(ax.texts) == 6 and ax.get_legend() is not None
+    assert len(ax.texts) == 6 and ax.get_legend().get_texts()[0].get_text() == "padding"
     plt.close(fig)
 
 
