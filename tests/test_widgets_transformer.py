@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from course_utils.transformer import TransformerEncoder
-from course_utils.widgets.heads import as_head_maps, describe_head, make_head_picker
+from course_utils.widgets.transformer import as_head_maps, describe_head, make_head_picker
 
 
 def shifted(n: int, offset: int) -> np.ndarray:
@@ -37,16 +37,23 @@ def test_picker_follows_the_controls():
     assert state["shown"]["layer"] == 0 and state["shown"]["head"] == 0
     assert "left" in state["caption"].value
     state["head"].value = 1
-    assert np.array_equal(state["shown"]["weights"], maps[0][1]) and "right" in state["caption"].value
+    assert (
+        np.array_equal(state["shown"]["weights"], maps[0][1]) and "right" in state["caption"].value
+    )
     state["layer"].value = 1
-    assert np.array_equal(state["shown"]["weights"], maps[1][1]) and "2 to its left" in state["caption"].value
+    assert (
+        np.array_equal(state["shown"]["weights"], maps[1][1])
+        and "2 to its left" in state["caption"].value
+    )
 
 
 def test_picker_can_open_on_any_head():
     maps = [np.stack([shifted(5, -1), shifted(5, 1)]), np.stack([np.eye(5), shifted(5, -2)])]
     ui, state = make_head_picker(maps, list("abcde"), layer=1, head=0)
     assert state["shown"]["layer"] == 1 and state["shown"]["head"] == 0
-    assert np.array_equal(state["shown"]["weights"], maps[1][0]) and "itself" in state["caption"].value
+    assert (
+        np.array_equal(state["shown"]["weights"], maps[1][0]) and "itself" in state["caption"].value
+    )
     state["head"].value = 1
     assert "2 to its left" in state["caption"].value
     _, state = make_head_picker(maps, list("abcde"), layer=np.int64(0), head=np.int64(1))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import numpy as np
 
+from course_utils import _validate as val
 from course_utils.plotting import heatmap
 from course_utils.widgets import show_figure
 
@@ -22,7 +24,9 @@ def as_head_maps(maps) -> list[np.ndarray]:
     if isinstance(maps, (np.ndarray,)) or hasattr(maps, "detach"):
         maps = [maps]
     if not isinstance(maps, Sequence) or len(maps) == 0:
-        raise ValueError("maps must be a list with one attention map per layer, e.g. model.attention_maps()")
+        raise ValueError(
+            "maps must be a list with one attention map per layer, e.g. model.attention_maps()"
+        )
     out = []
     for i, m in enumerate(maps):
         a = np.asarray(m.detach().cpu() if hasattr(m, "detach") else m, dtype=float)
@@ -42,8 +46,13 @@ def as_head_maps(maps) -> list[np.ndarray]:
 
 
 def describe_head(weights) -> str:
-    """In words, where one head looks: its most common offset (key − query) and the weight there."""
-    w = np.asarray(weights, dtype=float)  # (n, n)
+    """In words, where one head looks: its most common offset (key − query) and the weight there.
+
+    ``weights`` is ONE head's (n, n) map (rows sum to 1), e.g. ``maps[layer][head]``.
+    """
+    w = val.float_array(weights, "weights", ndim=2)  # (n, n)
+    val.require(w.shape[0] == w.shape[1], f"weights must be one head's square (n, n) map; got "
+                f"shape {w.shape}. Pick one head, e.g. maps[layer][head].")  # fmt: skip
     n = w.shape[0]
     best = w.argmax(axis=1)
     offsets = best - np.arange(n)
@@ -75,15 +84,25 @@ def make_head_picker(
     n_heads, n, _ = layers[0].shape
     tokens = [str(t) for t in tokens]
     if len(tokens) != n:
-        raise ValueError(f"got {len(tokens)} token labels for {n} positions: give one label per position")
-    for name, value, count in (("layer", layer, len(layers)), ("head", head, n_heads)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < count:
-            raise ValueError(f"{name} must be a whole number from 0 to {count - 1} (counted from 0), got {value!r}")
-    first_layer, first_head = int(layer), int(head)
-    layer = widgets.ToggleButtons(options=[(f"layer {i + 1}", i) for i in range(len(layers))],
-                                  value=first_layer, description="Layer", style={"button_width": "70px"})
-    head = widgets.ToggleButtons(options=[(f"head {i + 1}", i) for i in range(n_heads)],
-                                 value=first_head, description="Head", style={"button_width": "70px"})
+        raise ValueError(
+            f"got {len(tokens)} token labels for {n} positions: give one label per position"
+        )
+    first_layer, first_head = (
+        val.picked(layer, "layer", len(layers)),
+        val.picked(head, "head", n_heads),
+    )
+    layer = widgets.ToggleButtons(
+        options=[(f"layer {i + 1}", i) for i in range(len(layers))],
+        value=first_layer,
+        description="Layer",
+        style={"button_width": "70px"},
+    )
+    head = widgets.ToggleButtons(
+        options=[(f"head {i + 1}", i) for i in range(n_heads)],
+        value=first_head,
+        description="Head",
+        style={"button_width": "70px"},
+    )
     caption = widgets.HTML()
     output = widgets.Output()
     state: dict = {"layer": layer, "head": head, "caption": caption, "output": output, "shown": {}}
@@ -92,11 +111,27 @@ def make_head_picker(
         """Redraw the chosen head's map."""
         w = layers[layer.value][head.value]
         text = describe_head(w)
-        state["shown"] = {"layer": layer.value, "head": head.value, "weights": w, "description": text}
+        state["shown"] = {
+            "layer": layer.value,
+            "head": head.value,
+            "weights": w,
+            "description": text,
+        }
         caption.value = f"<b>Layer {layer.value + 1}, head {head.value + 1}</b>: {text}"
-        fig = heatmap(w, tokens, tokens, annotate=n <= 10, vmin=0, vmax=1,
-                      xlabel="key (looked at)", ylabel="query (looking)",
-                      title=f"{title}layer {layer.value + 1}, head {head.value + 1}")
+        fig, ax = plt.subplots(figsize=(6.4, 5.2), layout="constrained")
+        heatmap(
+            w,
+            tokens,
+            tokens,
+            ax=ax,
+            annotate=n <= 10,
+            vmin=0,
+            vmax=1,
+            xlabel="key (looked at)",
+            ylabel="query (looking)",
+            colorbar_label="attention weight",
+            title=f"{title}layer {layer.value + 1}, head {head.value + 1}",
+        )
         show_figure(output, fig)
 
     layer.observe(update, names="value")

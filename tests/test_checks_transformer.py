@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils.checks.heads import (
+from course_utils.checks.transformer import (
     check_merge_heads,
     check_positional_encoding,
     check_split_heads,
@@ -104,9 +104,20 @@ def not_written(x, n_heads=None):
 
 @pytest.mark.parametrize(
     "answer",
-    [None, 42, "split", not_written, lambda *a: None, lambda *a: (1, 2), lambda *a: "text",
-     lambda *a: torch.full((2, 4, 3, 2), float("nan")), lambda *a: 1 / 0, lambda: 0,
-     lambda *a: torch.zeros(2, 4, 3, 2), lambda *a: [[1, 2], [3]]],
+    [
+        None,
+        42,
+        "split",
+        not_written,
+        lambda *a: None,
+        lambda *a: (1, 2),
+        lambda *a: "text",
+        lambda *a: torch.full((2, 4, 3, 2), float("nan")),
+        lambda *a: 1 / 0,
+        lambda: 0,
+        lambda *a: torch.zeros(2, 4, 3, 2),
+        lambda *a: [[1, 2], [3]],
+    ],
 )
 def test_checkers_never_crash(answer):
     for check in (check_split_heads, check_merge_heads):
@@ -136,6 +147,7 @@ def pe_solution(n_positions, d_model):
 
 def pe_variant(**changes):
     """The solution with one of the usual slips."""
+
     def fn(n_positions, d_model):
         start = changes.get("start", 0)
         pos = np.arange(start, start + n_positions)[:, None]
@@ -148,19 +160,26 @@ def pe_variant(**changes):
         i = np.arange(d_model // 2)[None, :]
         exponent = i / d_model if changes.get("pair_index") else 2 * i / d_model
         angle = pos * 10000.0**exponent if changes.get("multiply") else pos / 10000.0**exponent
-        first, second = (np.cos(angle), np.sin(angle)) if changes.get("swap") else (np.sin(angle), np.cos(angle))
+        first, second = (
+            (np.cos(angle), np.sin(angle))
+            if changes.get("swap")
+            else (np.sin(angle), np.cos(angle))
+        )
         if changes.get("halves"):
             return np.concatenate([first, second], axis=1)
         pe = np.zeros((n_positions, d_model))
         pe[:, 0::2], pe[:, 1::2] = first, second
         return pe.T if changes.get("transpose") else pe
+
     return fn
 
 
 def test_positional_encoding_solutions_pass():
     assert check_positional_encoding(pe_solution).passed
     assert check_positional_encoding(sinusoidal_positional_encoding).passed  # a torch tensor
-    assert check_positional_encoding(lambda n, d: torch.tensor(pe_solution(n, d), dtype=torch.float32)).passed
+    assert check_positional_encoding(
+        lambda n, d: torch.tensor(pe_solution(n, d), dtype=torch.float32)
+    ).passed
     assert check_positional_encoding(lambda n, d: pe_solution(n, d).tolist()).passed
 
 
@@ -190,9 +209,20 @@ def test_positional_encoding_other_failures_are_explained():
 
 @pytest.mark.parametrize(
     "answer",
-    [None, 42, "pe", not_written, lambda *a: None, lambda *a: (1, 2), lambda *a: "text",
-     lambda n, d: np.full((n, d), np.nan), lambda *a: 1 / 0, lambda: 0, lambda *a: [[1, 2], [3]],
-     lambda n, d: np.zeros((n, d, 2))],
+    [
+        None,
+        42,
+        "pe",
+        not_written,
+        lambda *a: None,
+        lambda *a: (1, 2),
+        lambda *a: "text",
+        lambda n, d: np.full((n, d), np.nan),
+        lambda *a: 1 / 0,
+        lambda: 0,
+        lambda *a: [[1, 2], [3]],
+        lambda n, d: np.zeros((n, d, 2)),
+    ],
 )
 def test_positional_encoding_checker_never_crashes(answer):
     fb = check_positional_encoding(answer)
