@@ -191,6 +191,25 @@ def test_call_learner_explains_failures(learner, fragment):
     assert result is None and fragment in problem.message
 
 
+@pytest.mark.parametrize(
+    "error, advice",
+    [
+        (NameError("name 'd_k' is not defined"), "not defined inside it"),
+        (ValueError("shapes (3,4) and (5,2) not aligned"), "Check the shapes"),
+        (RuntimeError("mat1 and mat2 shapes cannot be multiplied"), "Check the shapes"),
+        (IndexError("index 5 is out of bounds"), "out of range"),
+        (TypeError("unsupported operand"), "Check the types"),
+        (KeyError("x"), "Print the values"),
+    ],
+)
+def test_call_learner_advice_fits_the_error(error, advice):
+    def failing():
+        raise error
+
+    _, problem = call_learner(failing)
+    assert type(error).__name__ in problem.message and advice in problem.message
+
+
 def test_call_learner_names_the_learners_line_not_numpys():
     def wrong(a):
         return a @ np.ones((5, 2))  # the learner's line

@@ -263,6 +263,29 @@ def _learner_line(exc: BaseException) -> str:
     return f"in line {frame.lineno}: `{(frame.line or '').strip()}`"
 
 
+_SHAPE_WORDS = ("shape", "size", "dimension", "broadcast", "matmul", "mat1", "aligned")
+
+
+def _advice(exc: Exception) -> str:
+    """What to look at for this kind of error."""
+    text = str(exc).lower()
+    if isinstance(exc, NameError):
+        return (
+            "A name it uses is not defined inside it: define it in the function (or pass it "
+            "in), and check the spelling."
+        )
+    if any(word in text for word in _SHAPE_WORDS):
+        return "Check the shapes of what you multiply or add: print(x.shape) helps."
+    if isinstance(exc, IndexError):
+        return "An index is out of range: check the lengths and shapes you loop over."
+    if isinstance(exc, (TypeError, AttributeError)):
+        return (
+            "Check the types you combine: numpy arrays and torch tensors do not mix, "
+            "and a list has no .shape."
+        )
+    return "Print the values just before that line to see where it goes wrong."
+
+
 def call_learner(
     fn: Any,
     *args: Any,
@@ -312,7 +335,7 @@ def call_learner(
         return None, Feedback(
             False,
             f"{name} raised {type(exc).__name__}: {_short(str(exc), 300)} ({_learner_line(exc)}). "
-            "Check the shapes of what you multiply: print(x.shape) helps.",
+            + _advice(exc),
         )
     if result is None:
         return None, Feedback(
