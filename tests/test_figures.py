@@ -4,6 +4,7 @@ Reads the committed notebooks (nothing is executed):
 - every ``image/png`` output is at most 1100 px wide (11 in at 100 dpi, what a column shows);
 - its ``text/plain`` is a one-sentence description of the finding (what ``plotting.show``
   stores), not matplotlib's ``<Figure size …>``, and the PNG's ``alt`` metadata says the same;
+- the same holds for the figures stored inside the saved widget state (``show_figure``);
 - a cell that builds a widget stores no figure outside the widget (the widget shows it).
 
 ``update_ms`` is a helper for the widget tests: the python-side time of one control change.
@@ -27,6 +28,7 @@ from course_utils.plotting import png_size
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("0*.ipynb"))
 MAX_PX = 1100
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 DEFAULT_REPR = re.compile(r"^<(Figure size [^>]*|figure)>$")
 
 
@@ -53,6 +55,22 @@ def _cells() -> list:
 
 
 FIGURES = _figures()
+
+
+def _widget_figures() -> list:
+    """Figures stored inside the notebooks' saved widget state (the widgets' first pictures)."""
+    params = []
+    for path in NOTEBOOKS:
+        metadata = json.loads(path.read_text(encoding="utf-8"))["metadata"]
+        state = metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+        for model_id, model in state.items():
+            for out in model.get("state", {}).get("outputs", []) or []:
+                if "image/png" in out.get("data", {}):
+                    params.append(pytest.param(out, id=f"{path.name[:2]}-widget-{model_id[:6]}"))
+    return params
+
+
+WIDGET_FIGURES = _widget_figures()
 
 
 def is_sentence(text: str) -> bool:
@@ -100,6 +118,16 @@ def test_figure_has_alt_text(out):
     assert is_sentence(text), f"the alt text {text!r} is not a sentence (≥ 4 words, ends in .)"
     alt = out.get("metadata", {}).get("image/png", {}).get("alt")
     assert alt == text, "the PNG's alt metadata should equal its text (plotting.show does both)"
+
+
+@pytest.mark.parametrize("out", WIDGET_FIGURES)
+def test_widget_figure_fits_and_has_alt_text(out):
+    width, _ = png_size(base64.b64decode("".join(out["data"]["image/png"])))
+    assert width <= MAX_PX, f"the widget's figure is {width} px wide (> {MAX_PX})"
+    text = _text(out).strip()
+    assert is_sentence(text), (
+        f"the widget's figure has the text {text!r}: pass alt=... to show_figure(out, fig, alt)"
+    )
 
 
 @pytest.mark.parametrize("cell", _cells())
