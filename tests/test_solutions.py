@@ -137,3 +137,14 @@ def test_every_exercise_stub_has_a_solution_after_it(path, index):
         f"the exercise defining {sorted(wanted)} has no solution cell before the next "
         f"exercise (solution cells found there define {found})"
     )
+
+
+@pytest.mark.parametrize("path, index", SOLUTIONS)
+def test_solution_sits_right_after_its_checker_cell(path, index):
+    cells = _cells(path)
+    checker = cells[index].get("metadata", {}).get("solution", {}).get("checker", "")
+    previous = cells[index - 1] if index else {}
+    assert previous.get("cell_type") == "code", "the solution follows the cell that runs the check"
+    assert f"{checker.rpartition('.')[2]}(" in _source(previous), (
+        f"the cell before the solution does not call {checker.rpartition('.')[2]}"
+    )
