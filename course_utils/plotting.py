@@ -149,6 +149,15 @@ def show(fig: plt.Figure, alt: str) -> None:
     the website and screen readers can tell what the figure shows. Use it instead of
     ``plt.show()``; outside IPython it only closes the figure.
     """
+    if not isinstance(fig, mpl.figure.Figure) and isinstance(
+        getattr(fig, "figure", None), mpl.figure.Figure
+    ):
+        fig = fig.figure  # an Axes (or another artist): show the figure that holds it
+    if not isinstance(fig, mpl.figure.Figure):
+        raise TypeError(
+            "show needs a matplotlib figure, e.g. from fig, ax = plt.subplots(); "
+            f"got {type(fig).__name__}"
+        )
     try:
         alt = _alt_text(alt)
         png = figure_png(fig)

@@ -234,3 +234,11 @@ def test_a_grid_gets_one_shared_labelled_colour_bar():
     with pytest.raises(ValueError, match="none has an image"):
         shared_colorbar(fig, [bar.ax], "x")
     plt.close(fig)
+
+
+def test_show_takes_an_axes_for_its_figure_and_rejects_other_things():
+    fig, ax = plt.subplots()
+    show(ax, alt="An empty set of axes, shown.")
+    assert not plt.fignum_exists(fig.number)
+    with pytest.raises(TypeError, match="show needs a matplotlib figure"):
+        show([1, 2], alt="Not a figure at all.")
