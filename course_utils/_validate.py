@@ -369,7 +369,107 @@ def token_ids(
 
 # --- rnn (01) ---
 
+
+def seed(value: Any, name: str = "seed") -> int:
+    """A random seed: a whole number in 0 … 2**63 - 1 (what torch.manual_seed accepts)."""
+    number = non_negative_int(value, name)
+    require(
+        number < 2**63,
+        f"{name} must be below 2**63 (torch cannot seed with more); got a {len(str(number))}-digit "
+        f"number. Pass e.g. {name}=0.",
+    )
+    return number
+
+
+def flag(value: Any, name: str) -> bool:
+    """``value`` as a bool: True/False (or a numpy bool), nothing else."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False; got {describe(value)}.")
+
+
+def whole_numbers(values: Any, name: str, *, minimum: int = 0) -> list[int]:
+    """A non-empty list (tuple, range, 1-D integer array) of whole numbers ≥ ``minimum``."""
+    if hasattr(values, "detach"):  # a torch tensor
+        values = values.detach().cpu().numpy()
+    if isinstance(values, np.ndarray):
+        if values.ndim != 1 or values.dtype.kind not in "iu":
+            raise TypeError(
+                f"{name} must be a list of whole numbers, e.g. [1, 5, 10]; got {describe(values)}."
+            )
+        values = values.tolist()
+    if not isinstance(values, (list, tuple, range)):
+        raise TypeError(
+            f"{name} must be a list of whole numbers, e.g. [1, 5, 10]; got {describe(values)}."
+        )
+    require(len(values) > 0, f"{name} is empty; give at least one number, e.g. [1, 5, 10].")
+    for v in values:
+        if not _is_int(v) or v < minimum:
+            raise (TypeError if not _is_int(v) else ValueError)(
+                f"{name} must hold whole numbers ≥ {minimum}, e.g. [1, 5, 10]; "
+                f"one entry is {describe(v)}."
+            )
+    return [int(v) for v in values]
+
+
+def gradient_curves(distances: Any, curves: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Distances (≥ 2, whole numbers) and ``{name: one positive number per distance}``."""
+    distances = np.array(whole_numbers(distances, "distances"))
+    require(
+        distances.size >= 2,
+        f"distances must be a list of at least two distances, got {distances.tolist()}",
+    )
+    if not isinstance(curves, dict) or not curves:
+        raise TypeError(
+            "curves must be a non-empty dict {'model name': gradient sizes, one per distance}; "
+            f"got {describe(curves)}."
+        )
+    cleaned = {}
+    for label, norms in curves.items():
+        require(
+            isinstance(label, str),
+            f"curves' keys must be model names (str); got {label!r}.",
+            TypeError,
+        )
+        arr = float_array(norms, f"curve {label!r}", ndim=1)
+        require(
+            arr.size == distances.size,
+            f"curve {label!r} has {arr.size} values for {distances.size} distances",
+        )
+        require(np.all(arr >= 0), f"curve {label!r} holds a negative gradient size; sizes are ≥ 0.")
+        cleaned[label] = arr
+    return distances, cleaned
+
+
+def one_distance(value: Any, distances: np.ndarray, name: str = "distance") -> int:
+    """One of the measured ``distances``."""
+    number = non_negative_int(value, name)
+    require(
+        number in distances,
+        f"{name} {number} was not measured; measured: {distances.tolist()}",
+    )
+    return number
+
+
 # --- bahdanau (02) ---
+
+
+def alignment_choice(examples: Any, example: Any = 0, step: Any = None) -> tuple[int, int | None]:
+    """An ``alignment_examples`` dict and a valid ``(example, step)`` in it (step may be None)."""
+    keys = ("src", "tgt", "pred", "weights", "task")
+    if not isinstance(examples, dict) or any(k not in examples for k in keys):
+        raise TypeError(
+            "examples must be what alignment_examples(model, task, length) returns (a dict with "
+            f"{', '.join(keys)}); got {describe(examples)}."
+        )
+    n, length = np.shape(examples["src"])
+    example = non_negative_int(example, "example")
+    require(example < n, f"example must be between 0 and {n - 1}, got {example}")
+    if step is not None:
+        step = non_negative_int(step, "step")
+        require(step < length, f"step must be between 0 and {length - 1}, got {step}")
+    return example, step
+
 
 # --- self_attention (03) ---
 
@@ -462,7 +562,15 @@ def attention_arrays(Q, K, V, mask=None, scale=True):
     scores = _attention_shapes(Q.shape, K.shape, V.shape, None if mask is None else mask.shape)
     if mask is not None:
         mask = _attention_mask(mask, scores)
-    return Q, K, V, mask, _attention_scale(scale, Q.shape[-1])
+    factor = _attention_scale(scale, Q.shape[-1])
+    largest = factor * np.abs(Q).max() * np.abs(K).max() * Q.shape[-1]  # bounds every |score|
+    require(
+        np.isfinite(largest),
+        f"scale={factor:g} with these Q and K lets the scores overflow to inf (they can reach "
+        f"{factor:g} × {np.abs(Q).max():.3g} × {np.abs(K).max():.3g} × d_k={Q.shape[-1]}): pass "
+        "a smaller scale, or scale=True for 1/√d_k",
+    )
+    return Q, K, V, mask, factor
 
 
 def attention_tensors(Q, K, V, mask=None, scale=True, dropout=0.0):
@@ -476,7 +584,8 @@ def attention_tensors(Q, K, V, mask=None, scale=True, dropout=0.0):
         float_tensor(a, n, like=Q, finite=False, allow_empty=True) for a, n in ((K, "K"), (V, "V"))
     )
     if mask is not None and not isinstance(mask, torch.Tensor):
-        mask = torch.from_numpy(np.ascontiguousarray(_as_numpy(mask, "mask")))
+        mask = _as_numpy(mask, "mask")
+        mask = torch.from_numpy(np.ascontiguousarray(mask)) if mask.dtype == bool else mask
     scores = _attention_shapes(Q.shape, K.shape, V.shape, None if mask is None else mask.shape)
     if mask is not None:
         mask = _attention_mask(mask, scores).to(Q.device)
@@ -508,9 +617,34 @@ def softmax_scores(x, axis):
     return x, axis
 
 
+_MASK_CELLS = 2**28  # the largest mask the helpers build: 256 Mi entries (n = 16,384 causal)
+
+
+def _count(n: int) -> str:
+    """A whole number for a message, shortened when it has many digits (10**400)."""
+    text = str(n)
+    return text if len(text) <= 12 else f"{text[:3]}… ({len(text)} digits)"
+
+
+def mask_size(n) -> int:
+    """For ``causal_mask``: a positive whole ``n`` whose n × n mask fits in memory."""
+    n = positive_int(n, "n")
+    require(
+        n * n <= _MASK_CELLS,
+        f"n={_count(n)} is too large: the n × n mask would hold {_count(n * n)} entries (at most "
+        f"{_MASK_CELLS:,}). n is a number of tokens, e.g. n=128",
+    )
+    return n
+
+
 def mask_lengths(lengths, n):
     """For ``padding_mask``: the padded length ``n`` and one whole length 1…n per sequence."""
     n = positive_int(n, "n")
+    require(
+        n <= _MASK_CELLS,
+        f"n={_count(n)} is too large for a padded length (at most {_MASK_CELLS:,}); it is a "
+        "number of tokens, e.g. n=128",
+    )
     arr = _as_numpy(lengths, "lengths")
     require(
         arr.ndim == 1 and arr.size > 0,
@@ -740,6 +874,16 @@ def tiled_qkv(q: Any, k: Any, v: Any, block: Any) -> int:
         k.shape[-2] == v.shape[-2],
         f"k has {k.shape[-2]} keys but v has {v.shape[-2]} values: one value per key",
     )
+    try:
+        lead = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    except RuntimeError:
+        lead = None
+    require(
+        lead is not None and tuple(lead) == tuple(q.shape[:-2]),
+        f"q {tuple(q.shape)}, k {tuple(k.shape)} and v {tuple(v.shape)}: the batch and head axes "
+        "(all but the last two) must match, or broadcast to those of q; give q the same leading "
+        "axes as k and v, e.g. q[None] or q.expand(...)",
+    )
     require(
         q.dtype == k.dtype == v.dtype,
         f"q, k and v have dtypes {q.dtype}, {k.dtype}, {v.dtype}: give all three the same dtype",
@@ -749,6 +893,20 @@ def tiled_qkv(q: Any, k: Any, v: Any, block: Any) -> int:
 
 
 # --- bert (08) ---
+
+_BERT_LIMITS = {"steps": 10**6, "epochs": 10**4, "batch_size": 10**4, "n_classes": 10**4,
+                "vocab_size": 10**6, "d_model": 4096, "d_ff": 16384, "n_layers": 64,
+                "n_heads": 256, "max_len": 4096, "n_sentences": 10**6, "n_train": 10**6,
+                "n_test": 10**6, "k": 10**6}
+
+
+def bert_count(value: Any, name: str) -> int:
+    """A positive whole number no larger than a sane limit for ``name`` (steps, d_model, …)."""
+    value = positive_int(value, name)
+    limit = _BERT_LIMITS.get(name, 10**6)
+    require(value <= limit, f"{name}={value} is far too large for this tiny model (at most "
+            f"{limit:,}); pass e.g. {name}=4")
+    return value
 
 
 def bert_sentence(value: Any, name: str) -> str:
@@ -762,99 +920,154 @@ def bert_sentence(value: Any, name: str) -> str:
     return value
 
 
+def bert_words(value: Any, name: str) -> set[str] | None:
+    """None, or a set of words (a bare str is rejected: ``w in 'fox'`` would test letters)."""
+    if value is None:
+        return None
+    if isinstance(value, str) or isinstance(value, dict) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a set of words, e.g. {{'fox', 'pear'}}, or None; got "
+                        f"{describe(value)}.")
+    return set(strings(value, name))
+
+
+def bert_model(model: Any, name: str = "model", *, classifier: bool = False) -> Any:
+    """A TinyBert (or, with ``classifier``, a BertClassifier): checked by what it can do."""
+    import torch
+
+    kind = "BertClassifier, e.g. BertClassifier(TinyBert(len(tok)), 4)" if classifier else (
+        "TinyBert, e.g. load_pretrained() or TinyBert(len(tok))")
+    ok = isinstance(model, torch.nn.Module) and hasattr(
+        model, "n_classes" if classifier else "mlm_logits")
+    require(ok, f"{name} must be a {kind}; got {describe(model)}.", TypeError)
+    return model
+
+
+def bert_tokenizer(tok: Any, name: str = "tok") -> Any:
+    """The Tokenizer the model was built with (checked by what it has)."""
+    ok = all(hasattr(tok, a) for a in ("batch", "mask_id", "n_special", "vocab", "ids"))
+    require(ok, f"{name} must be a Tokenizer, e.g. Tokenizer(train_sentences); got "
+            f"{describe(tok)}.", TypeError)
+    return tok
+
+
+def bert_sizes(vocab_size: Any, d_model: Any, n_heads: Any, n_layers: Any, d_ff: Any,
+               max_len: Any, dropout: Any) -> None:
+    """The sizes of a TinyBert, each a sane whole number, d_model divisible by n_heads."""
+    sizes = {"vocab_size": vocab_size, "d_model": d_model, "n_heads": n_heads,
+             "n_layers": n_layers, "d_ff": d_ff, "max_len": max_len}
+    checked = {name: bert_count(value, name) for name, value in sizes.items()}
+    require(checked["d_model"] % checked["n_heads"] == 0,
+            f"d_model={d_model} is not divisible by n_heads={n_heads}: each head gets "
+            "d_model / n_heads features. Choose n_heads from the divisors of d_model.")
+    fraction(dropout, "dropout")
+
+
 def bert_masking(ids: Any, mask_id: Any, vocab_size: Any, n_special: Any, p: Any):
     """The arguments of ``mask_tokens``, checked: (ids as torch.long, p as a float in (0, 1))."""
-    vocab_size = positive_int(vocab_size, "vocab_size")
+    vocab_size = bert_count(vocab_size, "vocab_size")
     n_special = non_negative_int(n_special, "n_special")
     mask_id = non_negative_int(mask_id, "mask_id")
-    require(
-        n_special < vocab_size,
-        f"n_special={n_special} leaves no ordinary word in a "
-        f"vocabulary of {vocab_size}: pass n_special < vocab_size (e.g. tok.n_special)",
-    )
-    require(
-        mask_id < n_special,
-        f"mask_id={mask_id} is not a special id (ids below "
-        f"n_special={n_special}): pass tok.mask_id",
-    )
+    require(n_special < vocab_size, f"n_special={n_special} leaves no ordinary word in a "
+            f"vocabulary of {vocab_size}: pass n_special < vocab_size (e.g. tok.n_special)")
+    require(mask_id < n_special, f"mask_id={mask_id} is not a special id (ids below "
+            f"n_special={n_special}): pass tok.mask_id")
     p = fraction(p, "p")
-    require(
-        p > 0, "p=0 chooses no token, so the loss would have nothing to predict: pass e.g. p=0.15"
-    )
+    require(p > 0, "p=0 chooses no token, so the loss would have nothing to predict: pass e.g. "
+            "p=0.15")
     return token_ids(ids, "ids", vocab_size), p
 
 
-def bert_ids(ids: Any, vocab_size: int, max_len: int):
-    """Token ids (B, n) for a TinyBert: whole numbers in the vocabulary, n ≤ max_len."""
+def bert_ids(ids: Any, vocab_size: int, max_len: int, key_padding_mask: Any = None):
+    """Token ids (B, n) for a TinyBert, n ≤ max_len, and a boolean padding mask of the same shape."""
+    import torch
+
     ids = token_ids(ids, "ids", vocab_size, ndim=2)
-    require(
-        ids.shape[1] <= max_len,
-        f"ids holds sequences of {ids.shape[1]} tokens, longer than "
-        f"the model's max_len={max_len}: use shorter sentences or build it with a larger max_len",
-    )
+    require(ids.shape[1] <= max_len, f"ids holds sequences of {ids.shape[1]} tokens, longer "
+            f"than the model's max_len={max_len}: use shorter sentences or a larger max_len")
+    if key_padding_mask is not None:
+        ok = isinstance(key_padding_mask, torch.Tensor) and key_padding_mask.dtype == torch.bool
+        require(ok and tuple(key_padding_mask.shape) == tuple(ids.shape),
+                f"key_padding_mask must be a boolean tensor of ids' shape {tuple(ids.shape)}, "
+                f"True for real tokens (tok.batch returns it); got {describe(key_padding_mask)}",
+                TypeError if not ok else ValueError)
     return ids
 
 
 def bert_pairs(pairs: Any, name: str, n_classes: int | None = None) -> list[tuple[str, int]]:
     """``pairs`` as a non-empty list of (sentence, class) with 0 ≤ class < n_classes."""
-    if isinstance(pairs, (str, tuple)) or not isinstance(pairs, Iterable):
-        raise TypeError(
-            f"{name} must be a list of (sentence, class) pairs, e.g. "
-            f"[('the cook eats the pear', 1)]; got {describe(pairs)}."
-        )
+    if isinstance(pairs, (str, bytes, tuple, dict)) or not isinstance(pairs, Iterable):
+        raise TypeError(f"{name} must be a list of (sentence, class) pairs, e.g. "
+                        f"[('the cook eats the pear', 1)]; got {describe(pairs)}.")
     items = list(pairs)
     require(items, f"{name} is empty: give at least one (sentence, class) pair")
     for k, item in enumerate(items):
         ok = isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)
         if not ok or not _is_int(item[1]):
-            raise TypeError(
-                f"{name}[{k}] must be a (sentence, class) pair with a whole-number "
-                f"class; got {describe(item)}. Turn topic names into numbers first, "
-                "e.g. TOPICS.index(topic)."
-            )
+            raise TypeError(f"{name}[{k}] must be a (sentence, class) pair with a whole-number "
+                            f"class; got {describe(item)}. Turn topic names into numbers "
+                            "first, e.g. TOPICS.index(topic).")
         if item[1] < 0 or (n_classes is not None and item[1] >= n_classes):
-            raise ValueError(
-                f"{name}[{k}] has class {item[1]}, but the classifier has "
-                f"{n_classes} classes (0 … {n_classes - 1 if n_classes else 0})."
-            )
+            raise ValueError(f"{name}[{k}] has class {item[1]}, but the classifier has "
+                             f"{n_classes} classes (0 … {n_classes - 1 if n_classes else 0}).")
     return [(s, int(c)) for s, c in items]
 
 
-def bert_training(
-    model: Any, tok: Any, data: Any, *, steps: Any, batch_size: Any, lr: Any, labelled: bool = False
-) -> list:
+def bert_training(model: Any, tok: Any, data: Any, *, steps: Any, batch_size: Any, lr: Any,
+                  labelled: bool = False) -> list:
     """The arguments of ``pretrain`` / ``train_classifier``, checked; returns the data as a list."""
-    import torch
-
-    instance_of(model, "model", torch.nn.Module, "Pass the model itself, e.g. TinyBert(len(tok)).")
-    require(
-        hasattr(tok, "batch") and hasattr(tok, "mask_id"),
-        f"tok must be a Tokenizer; got {describe(tok)}",
-        TypeError,
-    )
-    positive_int(steps, "epochs" if labelled else "steps")
-    positive_int(batch_size, "batch_size")
-    positive_float(lr, "lr")
+    bert_model(model, "clf" if labelled else "model", classifier=labelled)
+    bert_tokenizer(tok)
+    bert_count(steps, "epochs" if labelled else "steps")
+    bert_count(batch_size, "batch_size")
+    lr = positive_float(lr, "lr")
+    require(lr <= 1, f"lr={lr:g} is far too large: a step that big throws the weights away "
+            "(the loss becomes NaN). Pass e.g. lr=3e-3.")
     if labelled:
-        return bert_pairs(data, "pairs", getattr(model, "n_classes", None))
+        return bert_pairs(data, "pairs", model.n_classes)
     return strings(data, "sentences")
 
 
-def bert_masked_sentence(tok: Any, sentence: Any, k: Any) -> tuple[str, int]:
-    """A sentence with exactly one [MASK] and only known words, and k in 1 … vocabulary."""
+def bert_masked_sentence(model: Any, tok: Any, sentence: Any, k: Any) -> tuple[str, int]:
+    """A model, its tokenizer, a sentence with one [MASK] and only known words, k ≥ 1."""
+    bert_model(model)
+    bert_tokenizer(tok)
     sentence = bert_sentence(sentence, "sentence").strip()
     words = sentence.split()
-    require(
-        words.count("[MASK]") == 1,
-        "write a sentence with exactly one [MASK], e.g. 'the cook eats the [MASK]'",
-    )
+    require(words.count("[MASK]") == 1,
+            "write a sentence with exactly one [MASK], e.g. 'the cook eats the [MASK]'")
     unknown = [w for w in words if w not in tok.ids and w != "[MASK]"]
     n_words = len(tok) - tok.n_special
-    require(
-        not unknown,
-        f"unknown word(s) {unknown}: the tiny BERT only knows the corpus's "
-        f"{n_words} words, e.g. {', '.join(tok.vocab[tok.n_special : tok.n_special + 5])}",
-    )
+    require(not unknown, f"unknown word(s) {unknown} in the sentence: the tiny BERT only knows "
+            f"the corpus's {n_words} words, e.g. "
+            f"{', '.join(tok.vocab[tok.n_special : tok.n_special + 5])}")
     k = positive_int(k, "k")
     require(k <= n_words, f"k must be between 1 and {n_words}, got {k}")
     return sentence, k
+
+
+def bert_probe(model: Any, tok: Any, sentences: Any, only: Any) -> tuple[list[str], set | None]:
+    """The arguments of ``masked_guesses``: a model, its tokenizer, sentences, optional words."""
+    bert_model(model)
+    bert_tokenizer(tok)
+    return strings(sentences, "sentences"), bert_words(only, "only")
+
+
+def bert_path(path: Any) -> Any:
+    """None (the shipped checkpoint) or the path of an existing file."""
+    import os
+
+    if path is None:
+        return None
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (a str) or None for the shipped checkpoint; "
+                        f"got {describe(path)}.")
+    require(os.path.isfile(path), f"path {str(path)!r} is not a file: pass the path of a state "
+            "dict saved by tools/make_bert_checkpoint.py, or None for the shipped one")
+    return path
+
+
+def corpus_word(value: Any, name: str) -> str:
+    """One word of the corpus (a str)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one word (a str), e.g. 'fox'; got {describe(value)}.")
+    return value

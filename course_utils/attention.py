@@ -32,7 +32,7 @@ def softmax(x, axis: int = -1) -> np.ndarray:
 
 def causal_mask(n: int) -> np.ndarray:
     """(n, n) boolean mask where position i may attend to positions j ≤ i (left-to-right)."""
-    n = check.positive_int(n, "n")
+    n = check.mask_size(n)
     return np.tril(np.ones((n, n), dtype=bool))  # True on and below the diagonal
 
 

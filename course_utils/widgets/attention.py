@@ -26,24 +26,31 @@ def _qkv(X, W_Q, W_K, W_V) -> tuple[np.ndarray, ...]:
     return Q, K, V, weights, out
 
 
-def _token_index(tokens, X, W_Q, W_K, W_V, part, token) -> tuple[list[str], np.ndarray, int]:
-    """The explorer's inputs checked: tokens, X as floats, and the index of ``token``."""
+def _token_index(tokens, X, W_Q, W_K, W_V, part, token) -> tuple:
+    """The explorer's inputs checked: tokens, X and (W_Q, W_K, W_V) as floats, ``token``'s index."""
     tokens = check.strings(tokens, "tokens")
     X = check.float_array(X, "X", ndim=2)
     check.require(
         len(tokens) == X.shape[0],
         f"{len(tokens)} tokens but X has {X.shape[0]} rows: give one embedding per token",
     )
+    Ws = []
     for name, W in (("W_Q", W_Q), ("W_K", W_K), ("W_V", W_V)):
-        W = check.float_array(W, name, ndim=2)
+        Ws.append(W := check.float_array(W, name, ndim=2))
         check.require(
             W.shape[0] == X.shape[1],
             f"{name} has {W.shape[0]} rows but X has {X.shape[1]} features: X @ {name} needs "
             f"{name}.shape[0] == X.shape[1]",
         )
+    check.require(
+        Ws[0].shape[1] == Ws[1].shape[1],
+        f"W_Q gives d_k={Ws[0].shape[1]} but W_K gives d_k={Ws[1].shape[1]}: queries and keys "
+        "must have the same width",
+    )
     check.one_of(part, "part", PARTS)
+    check.instance_of(token, "token", str, hint=f"Pick one of {tokens}.")
     check.require(token in tokens, f"token {token!r} is not in the sentence {tokens}")
-    return tokens, X, tokens.index(token)
+    return tokens, X, Ws, tokens.index(token)
 
 
 def _last(tokens):
@@ -57,7 +64,7 @@ def _fmt(v: np.ndarray) -> str:
 
 def explain_vector(tokens: Sequence[str], X, W_Q, W_K, W_V, part: str, token: str) -> str:
     """What the chosen vector (Q, K or V of ``token``) does, with this example's numbers (HTML)."""
-    tokens, X, i = _token_index(tokens, X, W_Q, W_K, W_V, part, token)
+    tokens, X, (W_Q, W_K, W_V), i = _token_index(tokens, X, W_Q, W_K, W_V, part, token)
     Q, K, V, w, out = _qkv(X, W_Q, W_K, W_V)
     d_k = Q.shape[1]
     t = f"<b>{token}</b>"
@@ -91,7 +98,7 @@ def formula_alt(
 ) -> str:
     """The formula figure's alt text: one sentence on what the chosen vector does, with numbers."""
     token = _last(tokens) if token is None else token
-    tokens, X, i = _token_index(tokens, X, W_Q, W_K, W_V, part, token)
+    tokens, X, (W_Q, W_K, W_V), i = _token_index(tokens, X, W_Q, W_K, W_V, part, token)
     _, _, _, w, _ = _qkv(X, W_Q, W_K, W_V)
     if part == "Q":
         top = tokens[int(w[i].argmax())]
@@ -148,7 +155,7 @@ def draw_formula(
     """softmax(Q·Kᵀ/√d_k)·V as five labelled matrices with the operators between them; the
     chosen part and the chosen token's row or column framed."""
     token = _last(tokens) if token is None else token
-    tokens, X, i = _token_index(tokens, X, W_Q, W_K, W_V, part, token)
+    tokens, X, (W_Q, W_K, W_V), i = _token_index(tokens, X, W_Q, W_K, W_V, part, token)
     Q, K, V, w, out = _qkv(X, W_Q, W_K, W_V)
     d_k = Q.shape[1]
     dims = [f"d{j + 1}" for j in range(d_k)]
@@ -201,7 +208,7 @@ def make_formula_explorer(
 ):
     """Buttons for Q, K, V and a token picker; returns ``(ui, state)``."""
     token = _last(tokens) if token is None else token
-    tokens, X, _ = _token_index(tokens, X, W_Q, W_K, W_V, part, token)
+    tokens, X, (W_Q, W_K, W_V), _ = _token_index(tokens, X, W_Q, W_K, W_V, part, token)
     state: dict = {
         "part": widgets.ToggleButtons(options=list(PARTS), value=part, description="Click:"),
         "token": widgets.Dropdown(options=list(tokens), value=token, description="Token:"),
