@@ -201,3 +201,29 @@ def test_an_endless_loop_is_stopped_and_named(check, monkeypatch):
     feedback = check(_endless)
     assert time.perf_counter() - start < 10
     assert not feedback.passed and "loop" in feedback.message, feedback.message
+
+
+# --- Predictions: every choice of every prediction goes through reveal -------------------------
+
+from course_utils.checks.scaling import PREDICTIONS  # noqa: E402
+from course_utils.predict import ask, reveal  # noqa: E402
+
+OUTCOMES = {  # a measurement for which each choice is the right answer
+    "05.variance-256": {"one": 1.02, "sixteen": 15.8, "dk": 251.7},
+    "05.largest-weight": {"one": 0.96, "same": 0.43, "even": 0.07},
+}
+
+
+@pytest.mark.parametrize("prediction", PREDICTIONS, ids=lambda p: p.id)
+def test_every_choice_of_every_prediction_is_answered(prediction, capsys):
+    assert set(OUTCOMES[prediction.id]) == set(prediction.choices)
+    for truth, measured in OUTCOMES[prediction.id].items():
+        assert prediction.right_key(measured) == truth
+        for picked in prediction.choices:
+            guess = ask(prediction)
+            guess.choice = picked
+            reveal(guess, measured=measured, shown="the measurement")
+            text = capsys.readouterr().out
+            assert ("right!" in text) == (picked == truth), text
+            for key in prediction.choices:
+                assert prediction.explanations[key] in text

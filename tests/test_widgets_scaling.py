@@ -72,4 +72,52 @@ def test_output_shows_the_current_figure_as_png():
     (first,) = state["out"].outputs
     state["scale"].value = True
     (second,) = state["out"].outputs
-    assert "image/png" in first["data"] and first["data"]["image/png"] != second["data"]["image/png"]
+    assert (
+        "image/png" in first["data"] and first["data"]["image/png"] != second["data"]["image/png"]
+    )
+
+
+def test_the_score_axis_stays_fixed_so_d_k_4_and_1024_look_different():
+    from course_utils.widgets.scaling import make_scaling_explorer
+
+    _, state = make_scaling_explorer(d_k=4, scale=False)
+    ax_s = state["fig"].axes[0]
+    limits_small = ax_s.get_ylim()
+    small = max(abs(bar.get_height()) for bar in state["score_bars"])
+    state["d_k"].value = 1024
+    assert ax_s.get_ylim() == limits_small  # the axis did not rescale
+    large = max(abs(bar.get_height()) for bar in state["score_bars"])
+    assert large > 5 * small  # so the bars visibly grow
+    assert large <= limits_small[1]  # and still fit
+    state["scale"].value = True
+    assert ax_s.get_ylim() == limits_small
+
+
+def test_the_winning_key_is_coloured_and_alt_text_tells_the_finding():
+    from matplotlib.colors import to_hex
+
+    from course_utils.plotting import COLORS
+    from course_utils.widgets.scaling import make_scaling_explorer
+
+    _, state = make_scaling_explorer(d_k=1024, scale=False)
+    best = int(np.argmax(state["weights"]))
+    assert to_hex(state["bars"][best].get_facecolor()) == COLORS["vermillion"].lower()
+    assert to_hex(state["score_bars"][best].get_facecolor()) == COLORS["vermillion"].lower()
+    assert "one key takes almost all" in state["alt"]
+    assert state["out"].outputs[0]["data"]["text/plain"] == state["alt"]
+
+
+def test_fits_a_notebook_column_and_updates_within_250_ms():
+    import time
+
+    from course_utils.plotting import style_problems
+    from course_utils.widgets.scaling import DK_CHOICES, make_scaling_explorer
+
+    _, state = make_scaling_explorer()
+    assert style_problems(state["fig"]) == []
+    times = []
+    for d_k in DK_CHOICES:
+        start = time.process_time()  # CPU time: the python side, not the load
+        state["d_k"].value = d_k
+        times.append(time.process_time() - start)
+    assert sorted(times)[len(times) // 2] < 0.25, times

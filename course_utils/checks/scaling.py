@@ -17,8 +17,15 @@ from course_utils.checks._core import (
     compare,
     first_match,
 )
+from course_utils.predict import Prediction
 
-__all__ = ["check_dot_variance", "check_softmax_jacobian"]
+__all__ = [
+    "LARGEST_WEIGHT",
+    "PREDICTIONS",
+    "VARIANCE_256",
+    "check_dot_variance",
+    "check_softmax_jacobian",
+]
 
 
 def _cases() -> list[tuple[str, np.ndarray]]:
@@ -252,3 +259,56 @@ def check_dot_variance(fn) -> Feedback:
         f"{estimates[64]:.1f} for d_k = 64 and {estimates[300]:.0f} for d_k = 300, close to the theory d_k, and it is reproducible "
         "from the rng.",
     )
+
+
+# --- Predictions (asked before the experiment, revealed after it) -----------------------------
+
+VARIANCE_256 = Prediction(
+    id="05.variance-256",
+    notebook="05",
+    question=(
+        "q and k have 256 components each, independent with mean 0 and variance 1. About how "
+        "large is the variance of their dot product q·k?"
+    ),
+    choices={
+        "one": "about 1, like each component",
+        "sixteen": "about 16 (√256)",
+        "dk": "about 256 (d_k)",
+    },
+    explanations={
+        "one": "each product qᵢkᵢ has variance 1, but q·k adds up 256 of them, and the variances "
+        "of independent terms add up.",
+        "sixteen": "16 = √256 is the standard deviation of q·k, the typical size of a score; the "
+        "variance is its square.",
+        "dk": "a sum of d_k independent terms of variance 1 has variance d_k (Vaswani et al., "
+        "footnote 4).",
+    },
+    answer=lambda variance: (
+        "one" if variance < 4 else "sixteen" if variance < 64 else "dk"  # nearest on a log scale
+    ),
+)
+
+LARGEST_WEIGHT = Prediction(
+    id="05.largest-weight",
+    notebook="05",
+    question=(
+        "One query, 16 keys, no division by √d_k. As d_k grows from 4 to 1024, what happens to "
+        "the largest of the 16 attention weights (averaged over many random queries)?"
+    ),
+    choices={
+        "even": "it falls towards 1/16: with more dimensions the scores average out",
+        "same": "it stays about where it is at d_k = 4",
+        "one": "it climbs towards 1: one key takes almost all the weight",
+    },
+    explanations={
+        "even": "that is what dividing by d_k (too hot) would do; unscaled, the scores spread "
+        "out like √d_k, so their differences grow.",
+        "same": "that is what the scaled version does: dividing by √d_k keeps the scores' "
+        "spread, and so the weights, the same for every d_k.",
+        "one": "the scores' standard deviation grows like √d_k (32 at d_k = 1024), so the "
+        "largest score beats the others by tens and softmax gives it almost everything.",
+    },
+    answer=lambda largest: "one" if largest >= 0.8 else "even" if largest <= 0.15 else "same",
+)
+
+PREDICTIONS = [VARIANCE_256, LARGEST_WEIGHT]
