@@ -33,6 +33,10 @@ try:  # Linux, macOS, Colab
     import fcntl
 except ImportError:  # Windows
     fcntl = None
+try:
+    import msvcrt
+except ImportError:
+    msvcrt = None
 
 ENV_VAR = "COURSE_PROGRESS_FILE"
 DEFAULT_PATH = Path("~/.attention-course/progress.json")
@@ -69,16 +73,22 @@ def _stamp() -> str:
 
 @contextlib.contextmanager
 def _locked(file: Path):
-    """Hold an exclusive lock on ``<file>.lock`` (fcntl where available) while writing."""
+    """Hold an exclusive lock on ``<file>.lock`` (fcntl, or msvcrt on Windows) while writing."""
     file.parent.mkdir(parents=True, exist_ok=True)
     with open(file.with_name(file.name + ".lock"), "a+") as lock:
         if fcntl is not None:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        elif msvcrt is not None:  # Windows: lock the first byte, retrying for about 10 s
+            lock.seek(0)
+            msvcrt.locking(lock.fileno(), msvcrt.LK_LOCK, 1)
         try:
             yield
         finally:
             if fcntl is not None:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+            elif msvcrt is not None:
+                lock.seek(0)
+                msvcrt.locking(lock.fileno(), msvcrt.LK_UNLCK, 1)
 
 
 def _read(file: Path, *, repair: bool) -> list[dict]:
