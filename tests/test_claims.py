@@ -264,9 +264,9 @@ def test_check_passes_when_notebooks_and_ledger_agree(tool, tmp_path, capsys):
 
 
 def test_report_tabulates_seeds_margins_and_the_stored_value(tool, tmp_path):
+    notebook = tmp_path / "notebooks" / "01_a.ipynb"
     fake_notebook(
-        tmp_path / "notebooks" / "01_a.ipynb",
-        'claim("01.acc", "s", 1, at_least=0)\nclaim("01.order", "o", holds=True)',
+        notebook, 'claim("01.acc", "s", 1, at_least=0)\nclaim("01.order", "o", holds=True)'
     )
     tool.STORE.mkdir(parents=True)
     for seed, acc in [(0, 0.98), (11, 0.95), (12, 0.85)]:
@@ -295,12 +295,20 @@ def test_report_tabulates_seeds_margins_and_the_stored_value(tool, tmp_path):
                 "seed": seed,
                 "fmt": None,
             },
+            {"id": "01.renamed", "notebook": "01", "sentence": "old", "kind": "holds"},
         ]
         path = tool.STORE / f"01-{seed}.jsonl"
         path.write_text("".join(json.dumps(r) + "\n" for r in records))
         path.with_suffix(".meta.json").write_text(
             json.dumps(
-                {"notebook": "01_a.ipynb", "seed": seed, "ok": True, "error": "", "seconds": 3.0}
+                {
+                    "notebook": "01_a.ipynb",
+                    "seed": seed,
+                    "ok": True,
+                    "error": "",
+                    "seconds": 3.0,
+                    "code_hash": tool.code_hash(notebook),
+                }
             )
         )
     (tool.STORE / "sessions.json").write_text(
@@ -332,6 +340,13 @@ def test_report_tabulates_seeds_margins_and_the_stored_value(tool, tmp_path):
     assert "![Smallest margin over 2 seeds" in text and tool.FIGURE.exists()
     assert tool.ids_in_ledger() == ["01.acc", "01.order"]
     assert tool.check() == 0
+    assert "Records of ids no longer in any notebook were left out: `01.renamed`" in text
+    assert "changed after its runs" not in text
+    fake_notebook(
+        notebook, 'claim("01.acc", "s", 2, at_least=0)\nclaim("01.order", "o", holds=True)'
+    )
+    tool.report()
+    assert "The code of 01_a.ipynb changed after its runs" in tool.LEDGER.read_text()
 
 
 def test_run_executes_a_copy_with_the_seed_and_records_its_claims(tool, tmp_path, capsys):

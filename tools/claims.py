@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import io
 import json
 import math
@@ -78,6 +79,15 @@ def ids_in_notebooks(paths: list[Path] | None = None) -> dict[str, list[str]]:
             for cid in CLAIM_CALL.findall(source):
                 found[cid].append(path.name)
     return dict(found)
+
+
+def code_hash(path: Path) -> str:
+    """A fingerprint of a notebook's code cells: a ledger run is stale when it changes."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = "\n# ---\n".join(
+        "".join(c.get("source", [])) for c in nb.get("cells", []) if c.get("cell_type") == "code"
+    )
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
 
 
 def ids_in_ledger(path: Path | None = None) -> list[str]:
@@ -149,6 +159,7 @@ def run_one(path: Path, seed: int, timeout: int) -> dict:
 
     out = record_path(path, seed)
     out.parent.mkdir(parents=True, exist_ok=True)
+    fingerprint = code_hash(path)
     out.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / path.name
@@ -180,6 +191,8 @@ def run_one(path: Path, seed: int, timeout: int) -> dict:
         "ok": not error,
         "error": error,
         "seconds": round(seconds, 1),
+        "code_hash": fingerprint,
+        "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     out.with_suffix(".meta.json").write_text(json.dumps(meta), encoding="utf-8")
     return meta
@@ -295,14 +308,48 @@ def collect(seeds: list[int]) -> dict[str, dict]:
     return claims
 
 
+def _metas(seeds: list[int]) -> list[dict]:
+    """The run records (notebook, seed, seconds, code fingerprint) for these seeds and seed 0."""
+    metas = []
+    for meta_path in sorted(STORE.glob("*.meta.json")):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta["seed"] in seeds or meta["seed"] == DEFAULT_SEED:
+            metas.append(meta)
+    return metas
+
+
 def _ran(seeds: list[int]) -> dict[str, list[int]]:
     """Per notebook number: the ledger seeds for which it was run."""
     ran: dict[str, list[int]] = defaultdict(list)
-    for meta_path in STORE.glob("*.meta.json"):
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    for meta in _metas(seeds):
         if meta["seed"] in seeds:
             ran[meta["notebook"][:2]].append(meta["seed"])
     return ran
+
+
+def _timing(sessions: list[dict], metas: list[dict], seeds: list[int]) -> str:
+    """Wall time of the runs behind the table: per notebook, the latest run that covered it."""
+    latest: dict[str, int] = {}
+    for index, sess in enumerate(sessions):
+        if set(seeds) <= set(sess["seeds"]) | {DEFAULT_SEED}:
+            for name in sess["notebooks"]:
+                latest[name] = index
+    used = [sessions[i] for i in sorted(set(latest.values()))]
+    if not used:
+        return "wall time: no single run covered all these seeds"
+    wall = sum(sess["wall_s"] for sess in used)
+    summed = sum(m["seconds"] for m in metas)
+    per_nb: dict[str, list[float]] = defaultdict(list)
+    for m in metas:
+        per_nb[m["notebook"][:2]].append(m["seconds"])
+    means = ", ".join(f"{nb} {sum(v) / len(v):.0f} s" for nb, v in sorted(per_nb.items()))
+    how = f"{used[-1]['jobs']} at a time on {used[-1]['cores']} cores"
+    runs = "one run" if len(used) == 1 else f"{len(used)} runs (one or more notebooks each)"
+    return (
+        f"**wall time** {wall:.0f} s ({wall / 60:.1f} min) in {runs} of `tools/claims.py run`, "
+        f"{how}; the {len(metas)} notebook executions add up to {summed:.0f} s. Mean seconds "
+        f"per execution: {means}"
+    )
 
 
 def _plural(n: int, word: str) -> str:
@@ -324,8 +371,16 @@ def report(seeds: list[int] | None = None) -> int:
     seeds = [s for s in seeds if s != DEFAULT_SEED]
     claims = collect(seeds)
     ran = _ran(seeds)
+    metas = _metas(seeds)
     in_notebooks = ids_in_notebooks()
+    stale_ids = sorted(set(claims) - set(in_notebooks)) if in_notebooks else []
+    for cid in stale_ids:  # recorded by an older version of a notebook: not a claim any more
+        del claims[cid]
     unrecorded = sorted(set(in_notebooks) - set(claims))
+    current = {p.name: code_hash(p) for p in notebook_paths()}
+    changed = sorted(
+        {m["notebook"] for m in metas if current.get(m["notebook"]) != m.get("code_hash")}
+    )
     rows, margins, failures = [], [], []
     n_full = 0
     for cid in sorted(claims, key=lambda c: (c[:2], c)):
@@ -368,12 +423,7 @@ def report(seeds: list[int] | None = None) -> int:
             f"| `{cid}` | {cid[:2]} | (not reached in any recorded run) | | | | 0/{len(seeds)} | |"
         )
 
-    last = sessions[-1]
-    seconds = {}
-    for meta_path in STORE.glob("*.meta.json"):
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta["seed"] in seeds or meta["seed"] == DEFAULT_SEED:
-            seconds[(meta["notebook"], meta["seed"])] = meta["seconds"]
+    last_date = max(m.get("finished", sessions[-1]["started"]) for m in metas) if metas else ""
     total_claims = len(claims) + len(unrecorded)
     holds_only = sum(1 for m in margins if m[2])
     alt = (
@@ -401,11 +451,7 @@ def report(seeds: list[int] | None = None) -> int:
         "- **Smallest margin**: how far the worst value was from the bound, as a fraction of the "
         "bound (absolute when the bound is 0), over all seeds; negative means it failed. "
         "Claims stated as `holds` (orderings, yes/no) have no margin.",
-        f"- **Date**: {last['started'][:10]}; **wall time** of the last run: "
-        f"{last['wall_s']:.0f} s for {_plural(len(last['notebooks']), 'notebook')} × "
-        f"{len(last['seeds']) + 1} seeds (the ledger's and the stored one), "
-        f"{last['jobs']} at a time on {last['cores']} cores "
-        f"(summed notebook time over the runs in this table: {sum(seconds.values()):.0f} s).",
+        f"- **Date**: {last_date[:10]}; {_timing(sessions, metas, seeds)}.",
         f"- **{total_claims} claims**; {n_full} pass {len(seeds)}/{len(seeds)}.",
         "",
         "Demonstrations are not claims: a cell that shows something true by construction "
@@ -422,6 +468,25 @@ def report(seeds: list[int] | None = None) -> int:
     ]
     if failures:
         lines += ["## Claims that failed for some seed", "", *failures, ""]
+    notes = []
+    if changed:
+        notes.append(
+            "- ⚠ The code of "
+            + ", ".join(changed)
+            + " changed after its runs: re-run "
+            + " ".join(f"`make claims ONLY={name[:2]}`" for name in changed)
+            + "."
+        )
+    if stale_ids:
+        notes.append(
+            "- Records of ids no longer in any notebook were left out: "
+            + ", ".join(f"`{c}`" for c in stale_ids)
+            + "."
+        )
+    if notes:
+        lines += ["## Notes on this ledger", "", *notes, ""]
+        for note in notes:
+            print(note.lstrip("- "), file=sys.stderr)
     LEDGER.parent.mkdir(parents=True, exist_ok=True)
     LEDGER.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {_rel(LEDGER)} ({total_claims} claims) and {_rel(FIGURE)}")
