@@ -381,6 +381,17 @@ def seed(value: Any, name: str = "seed") -> int:
     return number
 
 
+def size(value: Any, name: str, limit: int) -> int:
+    """A positive whole number no larger than ``limit`` (a layer width, a length, a step count)."""
+    number = positive_int(value, name)
+    require(
+        number <= limit,
+        f"{name} must be at most {limit:,} here (the course's models are small, and larger "
+        f"values would not fit in memory); got {number if number < 10**12 else 'a huge number'}.",
+    )
+    return number
+
+
 def flag(value: Any, name: str) -> bool:
     """``value`` as a bool: True/False (or a numpy bool), nothing else."""
     if isinstance(value, (bool, np.bool_)):
@@ -391,6 +402,10 @@ def flag(value: Any, name: str) -> bool:
 def whole_numbers(values: Any, name: str, *, minimum: int = 0) -> list[int]:
     """A non-empty list (tuple, range, 1-D integer array) of whole numbers ≥ ``minimum``."""
     if hasattr(values, "detach"):  # a torch tensor
+        if values.is_floating_point() or values.is_complex() or values.ndim != 1:
+            raise TypeError(
+                f"{name} must be a list of whole numbers, e.g. [1, 5, 10]; got {describe(values)}."
+            )
         values = values.detach().cpu().numpy()
     if isinstance(values, np.ndarray):
         if values.ndim != 1 or values.dtype.kind not in "iu":
@@ -431,12 +446,12 @@ def gradient_curves(distances: Any, curves: Any) -> tuple[np.ndarray, dict[str, 
             f"curves' keys must be model names (str); got {label!r}.",
             TypeError,
         )
-        arr = float_array(norms, f"curve {label!r}", ndim=1)
+        arr = float_array(norms, f"curves[{label!r}]", ndim=1)
         require(
             arr.size == distances.size,
-            f"curve {label!r} has {arr.size} values for {distances.size} distances",
+            f"curves[{label!r}] has {arr.size} values for {distances.size} distances",
         )
-        require(np.all(arr >= 0), f"curve {label!r} holds a negative gradient size; sizes are ≥ 0.")
+        require(np.all(arr >= 0), f"curves[{label!r}] holds a negative gradient size (≥ 0).")
         cleaned[label] = arr
     return distances, cleaned
 
@@ -668,16 +683,73 @@ def mask_lengths(lengths, n):
 # --- transformer (06) ---
 
 
+LARGEST = {"d_model": 2**15, "d_ff": 2**17, "n_heads": 2**15, "vocab_size": 10**7,
+           "max_len": 10**6, "n_positions": 10**6, "n_layers": 1000}  # fmt: skip
+
+
+def model_size(value: Any, name: str) -> int:
+    """A model size (d_model, d_ff, …) as an int ≥ 1 no larger than any real model's."""
+    return size(value, name, LARGEST.get(name, 10**7))
+
+
 def heads(d_model: Any, n_heads: Any) -> tuple[int, int]:
     """``(d_model, n_heads)`` as ints, with ``n_heads`` dividing ``d_model`` (d_k = d_model/h)."""
-    d_model, n_heads = positive_int(d_model, "d_model"), positive_int(n_heads, "n_heads")
-    divisors = [h for h in range(1, d_model + 1) if d_model % h == 0]
-    require(
-        d_model % n_heads == 0,
-        f"d_model={d_model} is not divisible by n_heads={n_heads}: each head gets d_model / "
-        f"n_heads features, which must be a whole number. Choose n_heads from {divisors}.",
-    )
+    d_model, n_heads = model_size(d_model, "d_model"), model_size(n_heads, "n_heads")
+    if d_model % n_heads:
+        divisors = [h for h in range(1, d_model + 1) if d_model % h == 0]
+        raise ValueError(
+            f"d_model={d_model} is not divisible by n_heads={n_heads}: each head gets d_model / "
+            f"n_heads features, which must be a whole number. Choose n_heads from {divisors}."
+        )
     return d_model, n_heads
+
+
+def split_input(x: Any, n_heads: Any) -> tuple:
+    """``split_heads``'s inputs: a ``(B, n, d_model)`` tensor and a head count dividing d_model."""
+    x = float_tensor(x, "x", ndim=3, finite=False)
+    _, n_heads = heads(x.shape[-1], n_heads)
+    return x, n_heads
+
+
+def heads_tensor(x: Any) -> Any:
+    """``merge_heads``'s input: a ``(B, h, n, d_k)`` tensor."""
+    return float_tensor(x, "x", ndim=4, finite=False)
+
+
+def mask_pair(attn_mask: Any, key_padding_mask: Any) -> tuple:
+    """``attn_mask`` (n_q, n_k) or (B, n_q, n_k) and ``key_padding_mask`` (B, n_k), both boolean."""
+    attn_mask, key_padding_mask = masks(attn_mask, key_padding_mask)
+    for name, m in (("attn_mask", attn_mask), ("key_padding_mask", key_padding_mask)):
+        require(m is None or m.numel() > 0, f"{name} is empty (shape {tuple(getattr(m, 'shape', ()))}).")
+    require(
+        attn_mask is None or attn_mask.dim() in (2, 3),
+        f"attn_mask must be (n_q, n_k) or (batch, n_q, n_k); got shape {tuple(attn_mask.shape)}."
+        if attn_mask is not None else "",
+    )  # fmt: skip
+    require(
+        key_padding_mask is None or key_padding_mask.dim() == 2,
+        f"key_padding_mask must be (batch, n_k); got shape {tuple(key_padding_mask.shape)}."
+        if key_padding_mask is not None else "",
+    )  # fmt: skip
+    if attn_mask is not None and key_padding_mask is not None:
+        n_k, batch = key_padding_mask.shape[1], key_padding_mask.shape[0]
+        require(
+            attn_mask.shape[-1] == n_k and (attn_mask.dim() == 2 or attn_mask.shape[0] == batch),
+            f"attn_mask {tuple(attn_mask.shape)} and key_padding_mask {tuple(key_padding_mask.shape)}"
+            " disagree on the batch size or the number of keys.",
+        )
+    return attn_mask, key_padding_mask
+
+
+def feature_tensor(x: Any, module: Any, d_model: int) -> Any:
+    """``x`` as a float tensor ``(..., d_model)`` in ``module``'s dtype (the FFN's input)."""
+    x = float_tensor(x, "x", like=module)
+    require(
+        x.dim() >= 1 and x.shape[-1] == d_model,
+        f"x has shape {tuple(x.shape)}, but this module was built with d_model={d_model}: the "
+        "last axis must hold the d_model features of each token.",
+    )
+    return x
 
 
 def token_vectors(x: Any, name: str, module: Any, d_model: int) -> Any:
@@ -736,6 +808,57 @@ def picked(value: Any, name: str, count: int) -> int:
         f"{name} must be a whole number from 0 to {count - 1} (counted from 0); got {value}.",
     )
     return value
+
+
+def head_maps(maps: Any) -> list[np.ndarray]:
+    """Per-layer attention maps of ONE input as a list of (h, n, n) float arrays.
+
+    Accepts ``TransformerEncoder.attention_maps()`` (tensors (1, h, n, n)) or arrays (h, n, n).
+    """
+    if isinstance(maps, np.ndarray) or hasattr(maps, "detach"):
+        maps = [maps]
+    require(
+        isinstance(maps, (list, tuple)),
+        f"maps must be a list with one attention map per layer, e.g. model.attention_maps(); "
+        f"got {describe(maps)}.",
+        TypeError,
+    )
+    require(len(maps) > 0, "maps is empty: give one attention map per layer.")
+    out = []
+    for i, m in enumerate(maps):
+        a = float_array(m, f"maps[{i}]", ndim=(3, 4))
+        if a.ndim == 4:
+            require(
+                a.shape[0] == 1,
+                f"layer {i + 1}'s maps hold a batch of {a.shape[0]} inputs; pick one, e.g. "
+                "[m[0] for m in model.attention_maps()].",
+            )
+            a = a[0]
+        require(a.shape[1] == a.shape[2], f"layer {i + 1}'s map has shape {a.shape}; expected "
+                "(heads, n, n), one n × n map per head.")  # fmt: skip
+        out.append(a)
+    require(
+        len({a.shape for a in out}) == 1,
+        "every layer must have the same number of heads and positions",
+    )
+    return out
+
+
+def head_picker(maps: Any, tokens: Any, title: Any) -> tuple:
+    """``make_head_picker``'s inputs: the maps, one str label per position, a str title."""
+    layers = head_maps(maps)
+    n = layers[0].shape[1]
+    if isinstance(tokens, np.ndarray) or hasattr(tokens, "detach"):
+        tokens = tokens.tolist()  # an array of ids or words: a list of labels
+    if isinstance(tokens, (list, tuple)):  # numbers are fine labels too
+        tokens = [str(t) if isinstance(t, (int, np.integer)) and not isinstance(t, bool) else t
+                  for t in tokens]  # fmt: skip
+    tokens = strings(tokens, "tokens")
+    require(
+        len(tokens) == n,
+        f"tokens has {len(tokens)} labels for {n} positions: give one label per position.",
+    )
+    return layers, tokens, instance_of(title, "title", str, "Pass a string, e.g. title=''.")
 
 
 def mha_pair(ours: Any, theirs: Any) -> None:
@@ -894,18 +1017,33 @@ def tiled_qkv(q: Any, k: Any, v: Any, block: Any) -> int:
 
 # --- bert (08) ---
 
-_BERT_LIMITS = {"steps": 10**6, "epochs": 10**4, "batch_size": 10**4, "n_classes": 10**4,
-                "vocab_size": 10**6, "d_model": 4096, "d_ff": 16384, "n_layers": 64,
-                "n_heads": 256, "max_len": 4096, "n_sentences": 10**6, "n_train": 10**6,
-                "n_test": 10**6, "k": 10**6}
+_BERT_LIMITS = {
+    "steps": 10**6,
+    "epochs": 10**4,
+    "batch_size": 10**4,
+    "n_classes": 10**4,
+    "vocab_size": 10**6,
+    "d_model": 4096,
+    "d_ff": 16384,
+    "n_layers": 64,
+    "n_heads": 256,
+    "max_len": 4096,
+    "n_sentences": 10**6,
+    "n_train": 10**6,
+    "n_test": 10**6,
+    "k": 10**6,
+}
 
 
 def bert_count(value: Any, name: str) -> int:
     """A positive whole number no larger than a sane limit for ``name`` (steps, d_model, …)."""
     value = positive_int(value, name)
     limit = _BERT_LIMITS.get(name, 10**6)
-    require(value <= limit, f"{name}={value} is far too large for this tiny model (at most "
-            f"{limit:,}); pass e.g. {name}=4")
+    require(
+        value <= limit,
+        f"{name}={value} is far too large for this tiny model (at most "
+        f"{limit:,}); pass e.g. {name}=4",
+    )
     return value
 
 
@@ -925,8 +1063,10 @@ def bert_words(value: Any, name: str) -> set[str] | None:
     if value is None:
         return None
     if isinstance(value, str) or isinstance(value, dict) or not isinstance(value, Iterable):
-        raise TypeError(f"{name} must be a set of words, e.g. {{'fox', 'pear'}}, or None; got "
-                        f"{describe(value)}.")
+        raise TypeError(
+            f"{name} must be a set of words, e.g. {{'fox', 'pear'}}, or None; got "
+            f"{describe(value)}."
+        )
     return set(strings(value, name))
 
 
@@ -934,10 +1074,14 @@ def bert_model(model: Any, name: str = "model", *, classifier: bool = False) -> 
     """A TinyBert (or, with ``classifier``, a BertClassifier): checked by what it can do."""
     import torch
 
-    kind = "BertClassifier, e.g. BertClassifier(TinyBert(len(tok)), 4)" if classifier else (
-        "TinyBert, e.g. load_pretrained() or TinyBert(len(tok))")
+    kind = (
+        "BertClassifier, e.g. BertClassifier(TinyBert(len(tok)), 4)"
+        if classifier
+        else ("TinyBert, e.g. load_pretrained() or TinyBert(len(tok))")
+    )
     ok = isinstance(model, torch.nn.Module) and hasattr(
-        model, "n_classes" if classifier else "mlm_logits")
+        model, "n_classes" if classifier else "mlm_logits"
+    )
     require(ok, f"{name} must be a {kind}; got {describe(model)}.", TypeError)
     return model
 
@@ -945,20 +1089,38 @@ def bert_model(model: Any, name: str = "model", *, classifier: bool = False) -> 
 def bert_tokenizer(tok: Any, name: str = "tok") -> Any:
     """The Tokenizer the model was built with (checked by what it has)."""
     ok = all(hasattr(tok, a) for a in ("batch", "mask_id", "n_special", "vocab", "ids"))
-    require(ok, f"{name} must be a Tokenizer, e.g. Tokenizer(train_sentences); got "
-            f"{describe(tok)}.", TypeError)
+    require(
+        ok,
+        f"{name} must be a Tokenizer, e.g. Tokenizer(train_sentences); got {describe(tok)}.",
+        TypeError,
+    )
     return tok
 
 
-def bert_sizes(vocab_size: Any, d_model: Any, n_heads: Any, n_layers: Any, d_ff: Any,
-               max_len: Any, dropout: Any) -> None:
+def bert_sizes(
+    vocab_size: Any,
+    d_model: Any,
+    n_heads: Any,
+    n_layers: Any,
+    d_ff: Any,
+    max_len: Any,
+    dropout: Any,
+) -> None:
     """The sizes of a TinyBert, each a sane whole number, d_model divisible by n_heads."""
-    sizes = {"vocab_size": vocab_size, "d_model": d_model, "n_heads": n_heads,
-             "n_layers": n_layers, "d_ff": d_ff, "max_len": max_len}
+    sizes = {
+        "vocab_size": vocab_size,
+        "d_model": d_model,
+        "n_heads": n_heads,
+        "n_layers": n_layers,
+        "d_ff": d_ff,
+        "max_len": max_len,
+    }
     checked = {name: bert_count(value, name) for name, value in sizes.items()}
-    require(checked["d_model"] % checked["n_heads"] == 0,
-            f"d_model={d_model} is not divisible by n_heads={n_heads}: each head gets "
-            "d_model / n_heads features. Choose n_heads from the divisors of d_model.")
+    require(
+        checked["d_model"] % checked["n_heads"] == 0,
+        f"d_model={d_model} is not divisible by n_heads={n_heads}: each head gets "
+        "d_model / n_heads features. Choose n_heads from the divisors of d_model.",
+    )
     fraction(dropout, "dropout")
 
 
@@ -967,14 +1129,21 @@ def bert_masking(ids: Any, mask_id: Any, vocab_size: Any, n_special: Any, p: Any
     vocab_size = bert_count(vocab_size, "vocab_size")
     n_special = non_negative_int(n_special, "n_special")
     mask_id = non_negative_int(mask_id, "mask_id")
-    require(n_special < vocab_size, f"n_special={n_special} leaves no ordinary word in a "
-            f"vocabulary of {vocab_size}: pass n_special < vocab_size (e.g. tok.n_special)")
-    require(mask_id < n_special, f"mask_id={mask_id} is not a special id (ids below "
-            f"n_special={n_special}): pass tok.mask_id")
+    require(
+        n_special < vocab_size,
+        f"n_special={n_special} leaves no ordinary word in a "
+        f"vocabulary of {vocab_size}: pass n_special < vocab_size (e.g. tok.n_special)",
+    )
+    require(
+        mask_id < n_special,
+        f"mask_id={mask_id} is not a special id (ids below "
+        f"n_special={n_special}): pass tok.mask_id",
+    )
     p = fraction(p, "p")
-    require(p > 0, "p=0 chooses no token, so the loss would have nothing to predict: pass e.g. "
-            "p=0.15")
-    return token_ids(ids, "ids", vocab_size), p
+    require(
+        p > 0, "p=0 chooses no token, so the loss would have nothing to predict: pass e.g. p=0.15"
+    )
+    return token_ids(ids, "ids", vocab_size, ndim=(1, 2)), p
 
 
 def bert_ids(ids: Any, vocab_size: int, max_len: int, key_padding_mask: Any = None):
@@ -982,46 +1151,71 @@ def bert_ids(ids: Any, vocab_size: int, max_len: int, key_padding_mask: Any = No
     import torch
 
     ids = token_ids(ids, "ids", vocab_size, ndim=2)
-    require(ids.shape[1] <= max_len, f"ids holds sequences of {ids.shape[1]} tokens, longer "
-            f"than the model's max_len={max_len}: use shorter sentences or a larger max_len")
+    require(
+        ids.shape[1] <= max_len,
+        f"ids holds sequences of {ids.shape[1]} tokens, longer "
+        f"than the model's max_len={max_len}: use shorter sentences or a larger max_len",
+    )
     if key_padding_mask is not None:
         ok = isinstance(key_padding_mask, torch.Tensor) and key_padding_mask.dtype == torch.bool
-        require(ok and tuple(key_padding_mask.shape) == tuple(ids.shape),
-                f"key_padding_mask must be a boolean tensor of ids' shape {tuple(ids.shape)}, "
-                f"True for real tokens (tok.batch returns it); got {describe(key_padding_mask)}",
-                TypeError if not ok else ValueError)
+        require(
+            ok and tuple(key_padding_mask.shape) == tuple(ids.shape),
+            f"key_padding_mask must be a boolean tensor of ids' shape {tuple(ids.shape)}, "
+            f"True for real tokens (tok.batch returns it); got {describe(key_padding_mask)}",
+            TypeError if not ok else ValueError,
+        )
     return ids
 
 
 def bert_pairs(pairs: Any, name: str, n_classes: int | None = None) -> list[tuple[str, int]]:
     """``pairs`` as a non-empty list of (sentence, class) with 0 ≤ class < n_classes."""
-    if isinstance(pairs, (str, bytes, tuple, dict)) or not isinstance(pairs, Iterable):
-        raise TypeError(f"{name} must be a list of (sentence, class) pairs, e.g. "
-                        f"[('the cook eats the pear', 1)]; got {describe(pairs)}.")
+    zero_d = getattr(pairs, "ndim", None) == 0
+    if zero_d or isinstance(pairs, (str, bytes, tuple, dict)) or not isinstance(pairs, Iterable):
+        raise TypeError(
+            f"{name} must be a list of (sentence, class) pairs, e.g. "
+            f"[('the cook eats the pear', 1)]; got {describe(pairs)}."
+        )
     items = list(pairs)
     require(items, f"{name} is empty: give at least one (sentence, class) pair")
     for k, item in enumerate(items):
         ok = isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)
         if not ok or not _is_int(item[1]):
-            raise TypeError(f"{name}[{k}] must be a (sentence, class) pair with a whole-number "
-                            f"class; got {describe(item)}. Turn topic names into numbers "
-                            "first, e.g. TOPICS.index(topic).")
+            raise TypeError(
+                f"{name}[{k}] must be a (sentence, class) pair with a whole-number "
+                f"class; got {describe(item)}. Turn topic names into numbers "
+                "first, e.g. TOPICS.index(topic)."
+            )
         if item[1] < 0 or (n_classes is not None and item[1] >= n_classes):
-            raise ValueError(f"{name}[{k}] has class {item[1]}, but the classifier has "
-                             f"{n_classes} classes (0 … {n_classes - 1 if n_classes else 0}).")
+            raise ValueError(
+                f"{name}[{k}] has class {item[1]}, but the classifier has "
+                f"{n_classes} classes (0 … {n_classes - 1 if n_classes else 0})."
+            )
     return [(s, int(c)) for s, c in items]
 
 
-def bert_training(model: Any, tok: Any, data: Any, *, steps: Any, batch_size: Any, lr: Any,
-                  labelled: bool = False) -> list:
+def bert_training(
+    model: Any,
+    tok: Any,
+    data: Any,
+    *,
+    steps: Any,
+    batch_size: Any,
+    lr: Any,
+    seed: Any = 0,
+    labelled: bool = False,
+) -> list:
     """The arguments of ``pretrain`` / ``train_classifier``, checked; returns the data as a list."""
     bert_model(model, "clf" if labelled else "model", classifier=labelled)
     bert_tokenizer(tok)
     bert_count(steps, "epochs" if labelled else "steps")
     bert_count(batch_size, "batch_size")
+    require(non_negative_int(seed, "seed") < 2**63, f"seed={seed} is too large: pass e.g. seed=0")
     lr = positive_float(lr, "lr")
-    require(lr <= 1, f"lr={lr:g} is far too large: a step that big throws the weights away "
-            "(the loss becomes NaN). Pass e.g. lr=3e-3.")
+    require(
+        lr <= 1,
+        f"lr={lr:g} is far too large: a step that big throws the weights away "
+        "(the loss becomes NaN). Pass e.g. lr=3e-3.",
+    )
     if labelled:
         return bert_pairs(data, "pairs", model.n_classes)
     return strings(data, "sentences")
@@ -1033,13 +1227,18 @@ def bert_masked_sentence(model: Any, tok: Any, sentence: Any, k: Any) -> tuple[s
     bert_tokenizer(tok)
     sentence = bert_sentence(sentence, "sentence").strip()
     words = sentence.split()
-    require(words.count("[MASK]") == 1,
-            "write a sentence with exactly one [MASK], e.g. 'the cook eats the [MASK]'")
+    require(
+        words.count("[MASK]") == 1,
+        "write a sentence with exactly one [MASK], e.g. 'the cook eats the [MASK]'",
+    )
     unknown = [w for w in words if w not in tok.ids and w != "[MASK]"]
     n_words = len(tok) - tok.n_special
-    require(not unknown, f"unknown word(s) {unknown} in the sentence: the tiny BERT only knows "
-            f"the corpus's {n_words} words, e.g. "
-            f"{', '.join(tok.vocab[tok.n_special : tok.n_special + 5])}")
+    require(
+        not unknown,
+        f"unknown word(s) {unknown} in the sentence: the tiny BERT only knows "
+        f"the corpus's {n_words} words, e.g. "
+        f"{', '.join(tok.vocab[tok.n_special : tok.n_special + 5])}",
+    )
     k = positive_int(k, "k")
     require(k <= n_words, f"k must be between 1 and {n_words}, got {k}")
     return sentence, k
@@ -1059,10 +1258,15 @@ def bert_path(path: Any) -> Any:
     if path is None:
         return None
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a file path (a str) or None for the shipped checkpoint; "
-                        f"got {describe(path)}.")
-    require(os.path.isfile(path), f"path {str(path)!r} is not a file: pass the path of a state "
-            "dict saved by tools/make_bert_checkpoint.py, or None for the shipped one")
+        raise TypeError(
+            f"path must be a file path (a str) or None for the shipped checkpoint; "
+            f"got {describe(path)}."
+        )
+    require(
+        os.path.isfile(path),
+        f"path {str(path)!r} is not a file: pass the path of a state "
+        "dict saved by tools/make_bert_checkpoint.py, or None for the shipped one",
+    )
     return path
 
 

@@ -48,6 +48,9 @@ __all__ = [
     "time_call",
 ]
 
+MAX_REPEATS = 1000  # timing repeats; more would run for minutes
+MAX_ENTRIES = 2**31  # numbers in one tensor that make_qkv makes (8 GiB in float32)
+
 # ---------------------------------------------------------------------------------------------
 # Counting
 
@@ -138,7 +141,28 @@ def make_qkv(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Random q, k, v of shape (1, 1, n, d_k): one sequence, one head (seeded by the caller)."""
     n, d_k = val.positive_int(n, "n"), val.positive_int(d_k, "d_k")
+    val.require(
+        n * d_k <= MAX_ENTRIES,
+        f"n = {n} tokens × d_k = {d_k} is {n * d_k:,} numbers per tensor, more than this helper "
+        f"makes ({MAX_ENTRIES:,}); choose a smaller n or d_k",
+    )
     return tuple(torch.randn(1, 1, n, d_k, device=device, dtype=dtype) for _ in range(3))
+
+
+def _function(fn: Any) -> None:
+    """A TypeError unless ``fn`` can be called."""
+    val.require(
+        callable(fn),
+        f"fn must be a function to call, e.g. fn=torch.matmul; got {val.describe(fn)}",
+        TypeError,
+    )
+
+
+def _repeats(repeats: Any) -> int:
+    """``repeats`` as an int from 1 to 1000 (more would run for minutes)."""
+    repeats = val.positive_int(repeats, "repeats")
+    val.require(repeats <= MAX_REPEATS, f"repeats must be at most {MAX_REPEATS}; got {repeats}")
+    return repeats
 
 
 def _device_of(args: Sequence[Any]) -> torch.device:
@@ -204,11 +228,13 @@ def time_call(
     A repeat calls ``fn`` as often as needed to last about ``min_repeat_s`` (like ``timeit``),
     so short calls are not lost in the timer's resolution. ``clock``: see ``measure``.
     """
-    val.require(
-        callable(fn), f"time_call needs a function to call, got {type(fn).__name__}", TypeError
-    )
-    warmup, repeats = val.non_negative_int(warmup, "warmup"), val.positive_int(repeats, "repeats")
+    _function(fn)
+    warmup, repeats = val.non_negative_int(warmup, "warmup"), _repeats(repeats)
+    val.require(warmup <= MAX_REPEATS, f"warmup must be at most {MAX_REPEATS}; got {warmup}")
     min_repeat_s = val.positive_float(min_repeat_s, "min_repeat_s", allow_zero=True)
+    val.require(
+        min_repeat_s <= 60, f"min_repeat_s must be at most 60 seconds; got {min_repeat_s:g}"
+    )
     number = _calls_per_repeat(fn, args, min_repeat_s, warmup, clock)
     return statistics.median(_time_calls(fn, args, number, clock) for _ in range(repeats))
 
@@ -239,9 +265,7 @@ def peak_memory(fn: Callable, *args: Any) -> int:
     we add them up in order, keeping the largest total. Inputs that exist before the call are
     not counted.
     """
-    val.require(
-        callable(fn), f"peak_memory needs a function to call, got {type(fn).__name__}", TypeError
-    )
+    _function(fn)
     device = _device_of(args)
     if device.type == "cuda":
         _sync(device)
@@ -260,10 +284,10 @@ def _log_log_fit(ns: Sequence[float], values: Sequence[float], min_n: float) -> 
         ns_arr.shape == vals.shape,
         f"ns and values must be two lists of equal length, got {ns_arr.shape} and {vals.shape}",
     )
-    keep = ns_arr >= min_n
+    keep = ns_arr >= val.positive_float(min_n, "min_n", allow_zero=True)
     val.require(
         keep.sum() >= 2,
-        f"need at least two points with n ≥ {min_n} to fit a line, got {int(keep.sum())}",
+        f"need at least two points with n ≥ min_n = {min_n:g} to fit a line, got {int(keep.sum())}",
     )
     val.require(
         (ns_arr[keep] > 0).all() and (vals[keep] > 0).all(),
@@ -305,14 +329,15 @@ def measure(
     wins. ``clock="auto"`` times with this process's CPU time on one CPU thread (a core taken by
     another program does not count) and with the wall clock otherwise; "cpu" or "wall" force one.
     """
+    _function(fn)
+    repeats = _repeats(repeats)
+    ns = val.instance_of(ns, "ns", (list, tuple, range, np.ndarray))
+    flat = np.ndim(ns) == 1 if isinstance(ns, np.ndarray) else True
     val.require(
-        callable(fn), f"measure needs a function to call, got {type(fn).__name__}", TypeError
+        flat, f"ns must be a flat list of lengths, e.g. [512, 1024]; got {val.describe(ns)}"
     )
-    repeats = val.positive_int(repeats, "repeats")
-    ns = [
-        val.positive_int(n, "each n")
-        for n in val.instance_of(ns, "ns", (list, tuple, range, np.ndarray))
-    ]
+    val.require(len(ns) > 0, "ns is empty; give at least one sequence length, e.g. ns=[512, 1024]")
+    ns = [val.positive_int(n, f"ns[{i}]") for i, n in enumerate(ns)]
     inputs = [make_qkv(n, d_k, device=device) for n in ns]
     seconds = [math.nan] * len(inputs)
     if time_it:
@@ -328,6 +353,7 @@ def measure(
 
 def matmul_gflops(n: int = 1024, device: str | torch.device = "cpu", repeats: int = 5) -> float:
     """This machine's best case in GFLOP/s: an n×n by n×n float32 matmul (2·n³ FLOPs)."""
-    n = val.positive_int(n, "n")
+    n, repeats = val.positive_int(n, "n"), _repeats(repeats)
+    val.require(n <= 16384, f"n must be at most 16384 (two n×n matrices); got {n}")
     a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     return 2 * n**3 / time_call(torch.matmul, a, b, repeats=repeats) / 1e9

@@ -88,3 +88,49 @@ def test_tiling_figure_follows_the_online_softmax():
     fig = plot_tiling()
     assert style_problems(fig) == []
     plt.close(fig)
+
+
+def _fuzz_targets():
+    from course_utils.widgets import cost as w
+
+    return {
+        "cost_summary": (w.cost_summary, dict(n=4096, d_model=512, heads=8, precision="fp16")),
+        "cost_alt": (w.cost_alt, dict(n=4096, d_model=512, heads=8, precision="fp16")),
+        "attention_share": (w.attention_share, dict(n=4096, d_model=512)),
+        "plot_layer_cost": (w.plot_layer_cost, dict(n=4096, d_model=512)),
+        "plot_memory": (w.plot_memory, dict(n=4096, heads=8, precision="fp16")),
+        "plot_cost": (w.plot_cost, dict(n=4096, d_model=512, heads=8, precision="fp16")),
+        "plot_tiling": (w.plot_tiling, dict(n=12, block=4, query=5)),
+        "online_softmax_steps": (w.online_softmax_steps, dict(scores=[0.5, 1.2, 2.0], block=2)),
+        "make_cost_explorer": (w.make_cost_explorer, dict(n=4096, d_model=512, heads=8)),
+    }
+
+
+@pytest.mark.parametrize("name", list(_fuzz_targets()))
+def test_fuzz_widget_helpers(name):
+    from fuzz import assert_all_kind, fuzz
+
+    fn, kwargs = _fuzz_targets()[name]
+
+    def closing(**kw):
+        try:
+            return fn(**kw)
+        finally:
+            plt.close("all")
+
+    closing.__qualname__ = name
+    # exact integer counts for any size; 0 is a valid query row; NaN scores give NaN sums
+    allowed = [
+        ("n", "huge"),
+        ("n", "10**400"),
+        ("d_model", "huge"),
+        ("d_model", "10**400"),
+        ("heads", "huge"),
+        ("heads", "10**400"),
+        ("query", "0"),
+        ("scores", "with a NaN"),
+        ("block", "huge"),
+        ("block", "10**400"),
+        ("scores", "with an inf"),
+    ]
+    assert_all_kind(fuzz(closing, kwargs, allowed=allowed))

@@ -40,6 +40,16 @@ def _human_bytes(b: float) -> str:
     return f"{b:.3g} TiB"  # pragma: no cover - the loop always returns
 
 
+MAX_N, MAX_D = 2**30, 2**20  # far beyond any model, well inside a float
+
+
+def _size(value, name: str, limit: int) -> int:
+    """A positive whole number up to ``limit`` (the figures' axes end there)."""
+    value = val.positive_int(value, name)
+    val.require(value <= limit, f"{name} must be at most {limit:,} here; got {value:,}")
+    return value
+
+
 def attention_share(n: int, d_model: int) -> float:
     """Fraction of one layer's FLOPs spent in the n²·d part (Q·Kᵀ and weights·V)."""
     f = layer_flops(n, d_model)
@@ -49,6 +59,8 @@ def attention_share(n: int, d_model: int) -> float:
 def cost_summary(n: int, d_model: int, heads: int = 8, precision: str = "fp16") -> str:
     """An HTML summary of one layer at (n, d_model): FLOPs by part and the score matrices' bytes."""
     precision = val.one_of(precision, "precision", list(BYTES))
+    n, d_model = _size(n, "n", MAX_N), _size(d_model, "d_model", MAX_D)
+    heads = _size(heads, "heads", 1024)
     f = layer_flops(n, d_model)
     one = score_matrix_bytes(n, BYTES[precision])
     all_heads = score_matrix_bytes(n, BYTES[precision], heads=heads)
@@ -64,7 +76,7 @@ def cost_summary(n: int, d_model: int, heads: int = 8, precision: str = "fp16") 
 
 def plot_layer_cost(n: int, d_model: int, ax: plt.Axes | None = None) -> plt.Figure:
     """Log–log FLOPs of one layer vs n: the n² part, the n·d² part, and where they cross."""
-    layer_flops(n, d_model)  # validates n and d_model
+    n, d_model = _size(n, "n", N_OPTIONS[-1]), _size(d_model, "d_model", D_OPTIONS[-1])
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.4, 4.0))
     else:
@@ -99,6 +111,7 @@ GPU_BYTES = 80 * 2**30  # a large GPU's memory, the line on the memory panel
 
 def plot_memory(n: int, heads: int = 8, precision: str = "fp16", ax: plt.Axes | None = None):
     """Log–log bytes of the score matrices of one layer vs n, against an 80 GiB GPU."""
+    n, heads = _size(n, "n", N_OPTIONS[-1]), _size(heads, "heads", 1024)
     precision = val.one_of(precision, "precision", list(BYTES))
     if ax is None:
         fig, ax = plt.subplots(figsize=(5.2, 4.0))
@@ -137,6 +150,9 @@ def plot_cost(n: int, d_model: int, heads: int = 8, precision: str = "fp16") -> 
 
 def cost_alt(n: int, d_model: int, heads: int = 8, precision: str = "fp16") -> str:
     """The explorer figure's one-sentence finding (its alt text)."""
+    precision = val.one_of(precision, "precision", list(BYTES))
+    n, d_model = _size(n, "n", MAX_N), _size(d_model, "d_model", MAX_D)
+    heads = _size(heads, "heads", 1024)
     layer = score_matrix_bytes(n, BYTES[precision], heads=heads)
     return (
         f"At n = {n:,} and d = {d_model}, {attention_share(n, d_model):.0%} of a layer's FLOPs "
@@ -151,10 +167,10 @@ def make_cost_explorer(
     """Sliders for n, d_model, heads and precision; returns ``(ui, state)`` (see ``widgets``)."""
     n = val.one_of(n, "n", N_OPTIONS)
     d_model = val.one_of(d_model, "d_model", D_OPTIONS)
-    heads = val.positive_int(heads, "heads")
+    heads = _size(heads, "heads", 64)
     n_slider = widgets.SelectionSlider(options=N_OPTIONS, value=n, description="n (tokens)")
     d_slider = widgets.SelectionSlider(options=D_OPTIONS, value=d_model, description="d_model")
-    heads_slider = widgets.IntSlider(value=min(heads, 64), min=1, max=64, description="heads")
+    heads_slider = widgets.IntSlider(value=heads, min=1, max=64, description="heads")
     precision = widgets.ToggleButtons(options=list(BYTES), value="fp16", description="precision")
     summary = widgets.HTML()
     plot = widgets.Output()
@@ -190,7 +206,7 @@ TILING_SCORES = np.array([0.5, 1.2, -0.3, 0.8, 2.1, 0.1, 2.6, -1.0, 1.9, 0.4, -0
 
 def online_softmax_steps(scores, block: int) -> list[dict[str, float]]:
     """The running m and l of one query row after each block, with the correction applied."""
-    scores = np.asarray(scores, dtype=float)
+    scores, block = val.float_array(scores, "scores", ndim=1), val.positive_int(block, "block")
     m, l_sum, steps = -np.inf, 0.0, []
     for start in range(0, len(scores), block):
         s = scores[start : start + block]
@@ -213,6 +229,12 @@ def online_softmax_steps(scores, block: int) -> list[dict[str, float]]:
 def plot_tiling(n: int = 12, block: int = 4, query: int = 5) -> plt.Figure:
     """The tiling diagram of notebook 07 §5: the n×n score matrix cut into key blocks, one query
     row streaming through them, and its running m and l after each block, corrections marked."""
+    n, block, query = (
+        _size(n, "n", 48),
+        _size(block, "block", 48),
+        val.non_negative_int(query, "query"),
+    )
+    val.require(query < n, f"query must be one of the n = {n} rows (0 … {n - 1}); got {query}")
     blocks = -(-n // block)
     scores = TILING_SCORES[:n] if n <= len(TILING_SCORES) else np.resize(TILING_SCORES, n)
     steps = online_softmax_steps(scores, block)
