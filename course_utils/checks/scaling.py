@@ -49,9 +49,8 @@ def _typical_mistakes(p: np.ndarray) -> dict:
     n = p.shape[0]
     again = softmax(p)
     return {
-        "you returned only diag(p); subtract the outer product p·pᵀ (np.outer(p, p)) too.": lambda: (
-            np.diag(p)
-        ),
+        "you returned only diag(p); subtract the outer "
+        "product p·pᵀ (np.outer(p, p)) too.": lambda: np.diag(p),
         "you returned only −p·pᵀ; add diag(p) (np.diag(p)) for the diagonal term.": lambda: (
             -np.outer(p, p)
         ),
@@ -180,17 +179,21 @@ def _variance_mistakes(d_k: int) -> dict[str, Callable[[float], bool]]:
     return {
         "you returned the standard deviation (about √d_k); the variance is its square: use .var(), "
         "not .std().": near(np.sqrt(d_k)),
-        "your estimate is about 2·d_k: that is Var(q·q). q and k must be two independent vectors: draw "
+        "your estimate is about 2·d_k: that is Var(q·q). q and k "
+        "must be two independent vectors: draw "
         "k separately from q.": near(2.0 * d_k),
-        "your estimate is about 1 whatever d_k is: that is the variance of one product q_i·k_i, or of "
-        "the scaled score q·k/√d_k. Add up all d_k products of a pair (no scaling) and take the variance "
+        "your estimate is about 1 whatever d_k is: that is the "
+        "variance of one product q_i·k_i, or of "
+        "the scaled score q·k/√d_k. Add up all d_k products of a "
+        "pair (no scaling) and take the variance "
         "of those sums.": near(1.0),
-        "your estimate is about 0: that is the mean of q·k (which is 0), not its variance.": lambda est: (
-            abs(est) <= 0.1 * np.sqrt(d_k)
-        ),
-        "your estimate is about 7·d_k/144: rng.random draws uniform numbers in [0, 1) (variance 1/12). "
+        "your estimate is about 0: that is the mean of q·k "
+        "(which is 0), not its variance.": lambda est: abs(est) <= 0.1 * np.sqrt(d_k),
+        "your estimate is about 7·d_k/144: rng.random draws "
+        "uniform numbers in [0, 1) (variance 1/12). "
         "Use rng.standard_normal for components with mean 0 and variance 1.": near(7.0 * d_k / 144),
-        f"your estimate is of the order of n_pairs ({_N_PAIRS}), not d_k: you added up over the pairs "
+        f"your estimate is of the order of n_pairs ({_N_PAIRS}), "
+        f"not d_k: you added up over the pairs "
         "(axis=0). Sum over the d_k components of each pair (axis=1).": lambda est: (
             est >= 0.02 * _N_PAIRS
         ),
@@ -209,7 +212,7 @@ def _estimate(fn, d_k: int, seed: int) -> tuple[float | None, Feedback | None]:
 
 @checker("05")
 def check_dot_variance(fn) -> Feedback:
-    """Check a learner's ``fn(d_k, n_pairs, rng) -> float``: Var(q·k) estimated from simulated pairs.
+    """Check a learner's ``fn(d_k, n_pairs, rng) -> float``: Var(q·k) from simulated pairs.
 
     Right means: close to the theory d_k (within 15 %) for d_k = 5, 64 and 300, the same number
     again for a generator seeded the same, and a different number for another seed.
@@ -256,7 +259,8 @@ def check_dot_variance(fn) -> Feedback:
     return Feedback(
         True,
         f"your simulation gives Var(q·k) ≈ {estimates[5]:.2f} for d_k = 5, "
-        f"{estimates[64]:.1f} for d_k = 64 and {estimates[300]:.0f} for d_k = 300, close to the theory d_k, and it is reproducible "
+        f"{estimates[64]:.1f} for d_k = 64 and {estimates[300]:.0f} for d_k = "
+        f"300, close to the theory d_k, and it is reproducible "
         "from the rng.",
     )
 

@@ -80,18 +80,16 @@ def _typical_mistakes(X, W_Q, W_K, W_V) -> dict:
         "weights over the keys) separately: softmax(scores, axis=-1).": lambda: (
             (e := np.exp(S / np.sqrt(d_k))) / e.sum() @ V
         ),
-        "the softmax is missing: turn the scaled scores into weights that sum to 1 per row.": lambda: (
-            (S / np.sqrt(d_k)) @ V
-        ),
+        "the softmax is missing: turn the scaled scores "
+        "into weights that sum to 1 per row.": lambda: (S / np.sqrt(d_k)) @ V,
         "the values are not projected: use V = X @ W_V, not X itself.": lambda: (
             softmax(S / np.sqrt(d_k)) @ X
         ),
         "the keys use W_Q: compute K = X @ W_K.": lambda: softmax(Q @ Q.T / np.sqrt(d_k)) @ V,
         "the scores are K @ Q.T (keys × queries); they must be Q @ K.T, one row per "
         "query.": lambda: softmax(K @ Q.T / np.sqrt(d_k)) @ V,
-        "you used the transposed weights (X @ W.T); the projections are X @ W_Q, X @ W_K, X @ W_V.": lambda: (
-            _reference(X, W_Q.T, W_K.T, W_V.T)
-        ),
+        "you used the transposed weights (X @ W.T); the "
+        "projections are X @ W_Q, X @ W_K, X @ W_V.": lambda: _reference(X, W_Q.T, W_K.T, W_V.T),
         "you multiplied the weights by V.T; the output is weights @ V (n, n) @ (n, d_v).": lambda: (
             softmax(S / np.sqrt(d_k)) @ V.T
         ),
@@ -177,14 +175,15 @@ def _equivariance_layers() -> dict[str, Callable[[np.ndarray], np.ndarray]]:
 
 
 _WHY = {
-    "self-attention": "every token's output depends on its own vector and on the set of all tokens, "
-    "not on where they sit, so shuffling the tokens only shuffles the outputs",
+    "self-attention": "every token's output depends on its own vector and on the set of all "
+    "tokens, not on where they sit, so shuffling the tokens only shuffles the outputs",
     "np.tanh on each token": "each output row depends on its own token alone",
     "causal self-attention": "the mask lets each place see only the places before it, so after a "
     "shuffle a token sees different tokens",
     "self-attention after adding a position vector to each place": "a token moved to a new place "
     "gets a different position vector added, so its output changes",
-    "a running mean over the tokens": "the mean up to a place depends on which tokens come before it",
+    "a running mean over the tokens": "the mean up to a place depends on which tokens come "
+    "before it",
     "a layer that reverses the order of the tokens": "its outputs are the same set of rows, but a "
     "token's output lands in the mirrored place, not in the token's new place",
     "self-attention after adding small position vectors (size 0.01)": "its outputs move by about "
@@ -236,16 +235,18 @@ def _right_answers() -> list[bool]:
 def _equivariance_mistakes() -> dict[str, Callable]:
     """Known wrong tests (learner's signature), each with the advice that fixes it."""
     return {
-        "your test says that not even self-attention or np.tanh on each token is equivariant. After "
+        "your test says that not even self-attention or np.tanh "
+        "on each token is equivariant. After "
         "the shuffle the outputs come out in the new order: compare layer(X[perm]) with "
         "layer(X)[perm], not with layer(X).": lambda layer, X, perm: bool(
             np.allclose(layer(X[perm]), layer(X))
         ),
-        "your test says every layer is equivariant, even causal attention and a running mean, where "
-        "order matters. Compare the output of the shuffled tokens, layer(X[perm]), with the shuffled "
-        "output, layer(X)[perm]; do not shuffle both inputs (or both outputs).": lambda layer, X, perm: (
-            True
-        ),
+        "your test says every layer is equivariant, even causal "
+        "attention and a running mean, where "
+        "order matters. Compare the output of the shuffled "
+        "tokens, layer(X[perm]), with the shuffled "
+        "output, layer(X)[perm]; do not shuffle both "
+        "inputs (or both outputs).": lambda layer, X, perm: True,
         "your test works for a swap of two tokens but not for a cycle of five: one side uses the "
         "inverse permutation (np.argsort(perm) undoes perm). Use the same perm on both sides: "
         "layer(X[perm]) against layer(X)[perm].": lambda layer, X, perm: bool(
@@ -253,18 +254,22 @@ def _equivariance_mistakes() -> dict[str, Callable]:
         ),
         "your test passes np.tanh but rejects self-attention: it asks for exact equality. "
         "Self-attention adds the weighted values in a different order after a shuffle, so the "
-        "results agree only up to rounding (about 1e-16); compare with np.allclose(a, b).": lambda layer, X, perm: (
-            bool(np.array_equal(layer(X[perm]), layer(X)[perm]))
+        "results agree only up to rounding (about 1e-16); "
+        "compare with np.allclose(a, b).": lambda layer, X, perm: bool(
+            np.array_equal(layer(X[perm]), layer(X)[perm])
         ),
-        "your test compares the outputs as a set (sorted, summed or averaged over the tokens), so it "
-        "accepts a layer that reverses the tokens: the same rows come out, but in the wrong places. "
+        "your test compares the outputs as a set (sorted, summed "
+        "or averaged over the tokens), so it "
+        "accepts a layer that reverses the tokens: the same "
+        "rows come out, but in the wrong places. "
         "Compare row by row: np.allclose(layer(X[perm]), layer(X)[perm]).": lambda layer, X, perm: (
             bool(np.allclose(np.sort(layer(X[perm]), axis=0), np.sort(layer(X), axis=0)))
         ),
         "your tolerance is too loose: your test accepts self-attention with small position vectors "
         "added, whose outputs move by about 0.01 to 0.1 when the tokens are shuffled. Rounding "
-        "differences are about 1e-15; keep np.allclose's default tolerance (or atol ≤ 1e-6).": lambda layer, X, perm: (
-            bool(np.allclose(layer(X[perm]), layer(X)[perm], atol=0.5))
+        "differences are about 1e-15; keep np.allclose's "
+        "default tolerance (or atol ≤ 1e-6).": lambda layer, X, perm: bool(
+            np.allclose(layer(X[perm]), layer(X)[perm], atol=0.5)
         ),
     }
 

@@ -44,7 +44,7 @@ def query_and_keys(n_keys: int = 16, seed: int = 0) -> tuple[np.ndarray, np.ndar
 def weights_for(
     q: np.ndarray, K: np.ndarray, d_k: int, scale: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Scores q·k over the first ``d_k`` components (divided by √d_k if ``scale``) and their softmax."""
+    """Scores q·k over the first ``d_k`` components (÷ √d_k if ``scale``) and their softmax."""
     if (
         isinstance(d_k, bool)
         or not isinstance(d_k, (int, np.integer))
@@ -135,7 +135,8 @@ def make_scaling_explorer(
         state["weights"] = w
         state["alt"] = (
             f"At d_k = {dk}, {'scaled' if scaled else 'unscaled'}, the 16 scores have standard "
-            f"deviation {scores.std():.1f} on a fixed axis of ±{top:.0f}, and the largest weight is "
+            f"deviation {scores.std():.1f} on a fixed axis of ±{top:.0f}, and the largest weight "
+            "is "
             f"{w.max():.2f} (entropy {h:.2f} nats): "
             + ("one key takes almost all the weight." if saturated else "the weight is shared.")
         )

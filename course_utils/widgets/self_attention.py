@@ -41,7 +41,7 @@ def _validate(tokens: Sequence[str], Q, K, V) -> tuple[np.ndarray, np.ndarray, n
 
 
 def token_step(Q, K, V, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For the query of token ``i``: scores q_i·k_j/√d_k (n,), weights (n,), output Σ_j w_j v_j (d_v,)."""
+    """For the query of token ``i``: scores q_i·k_j/√d_k (n,), weights (n,), Σ_j w_j v_j (d_v,)."""
     scores = K @ Q[i] / math.sqrt(Q.shape[1])  # (n,)
     weights = softmax(scores)  # (n,)
     return scores, weights, weights @ V  # (d_v,)
