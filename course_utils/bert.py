@@ -127,18 +127,19 @@ class TinyBert(nn.Module):
         dropout: float = 0.0,
         norm_first: bool = True,
     ):
+        v.bert_sizes(vocab_size, d_model, n_heads, n_layers, d_ff, max_len, dropout)
         super().__init__()
-        self.max_len = v.positive_int(max_len, "max_len")
-        self.tok = nn.Embedding(v.positive_int(vocab_size, "vocab_size"), d_model)  # per word
+        self.max_len = max_len
+        self.tok = nn.Embedding(vocab_size, d_model)  # one vector per word
         self.pos = nn.Embedding(max_len, d_model)  # one vector per position, learned (as BERT)
         self.seg = nn.Embedding(2, d_model)  # sentence A / B (we only use A)
         self.norm = nn.LayerNorm(d_model)
-        self.drop = nn.Dropout(v.fraction(dropout, "dropout"))
+        self.drop = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(
             TransformerBlock(
                 d_model, n_heads, d_ff, dropout=dropout, norm_first=norm_first, activation="gelu"
             )
-            for _ in range(v.positive_int(n_layers, "n_layers"))
+            for _ in range(n_layers)
         )
         # MLM head: transform, then score every word with the (tied) token embeddings.
         self.head = nn.Sequential(nn.Linear(d_model, d_model), nn.GELU(), nn.LayerNorm(d_model))
@@ -150,7 +151,7 @@ class TinyBert(nn.Module):
         self, ids: torch.Tensor, key_padding_mask: torch.Tensor | None = None
     ) -> torch.Tensor:
         """Hidden states (B, n, d) for token ids (B, n)."""
-        ids = v.bert_ids(ids, self.tok.num_embeddings, self.max_len)
+        ids = v.bert_ids(ids, self.tok.num_embeddings, self.max_len, key_padding_mask)
         positions = torch.arange(ids.shape[1], device=ids.device)  # (n,)
         x = self.tok(ids) + self.pos(positions) + self.seg(torch.zeros_like(ids))  # (B, n, d)
         x = self.drop(self.norm(x))
@@ -182,7 +183,7 @@ class BertClassifier(nn.Module):
         super().__init__()
         self.bert = v.instance_of(bert, "bert", TinyBert, "Build one with TinyBert(len(tok)).")
         d_model = bert.tok.embedding_dim
-        self.n_classes = v.positive_int(n_classes, "n_classes")
+        self.n_classes = v.bert_count(n_classes, "n_classes")
         self.head = nn.Sequential(
             nn.Dropout(v.fraction(dropout, "dropout")), nn.Linear(d_model, n_classes)
         )
@@ -211,7 +212,9 @@ def pretrain(
     ``after_step(step)``, if given, is called after each step (1, 2, …), e.g. to measure progress;
     it must leave the model in training mode. Notebook 08 writes this loop out.
     """
-    sentences = v.bert_training(model, tok, sentences, steps=steps, batch_size=batch_size, lr=lr)
+    sentences = v.bert_training(
+        model, tok, sentences, steps=steps, batch_size=batch_size, lr=lr, seed=seed
+    )
     gen = torch.Generator().manual_seed(seed)  # draws the batches and the masks
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
@@ -246,7 +249,7 @@ def train_classifier(
 ) -> list[float]:
     """Fine-tune (or train from scratch) on labelled ``(sentence, class)`` pairs; returns losses."""
     pairs = v.bert_training(
-        clf, tok, pairs, steps=epochs, batch_size=batch_size, lr=lr, labelled=True
+        clf, tok, pairs, steps=epochs, batch_size=batch_size, lr=lr, seed=seed, labelled=True
     )
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(clf.parameters(), lr=lr, weight_decay=0.01)
@@ -272,7 +275,7 @@ def fill_mask(
     model: TinyBert, tok: Tokenizer, sentence: str, k: int = 5
 ) -> list[tuple[str, float]]:
     """The k most likely words for the one [MASK] in ``sentence``, with their probabilities."""
-    sentence, k = v.bert_masked_sentence(tok, sentence, k)
+    sentence, k = v.bert_masked_sentence(model, tok, sentence, k)
     model.eval()
     ids, pad = tok.batch([sentence])
     where = int((ids[0] == tok.mask_id).nonzero()[0, 0])
@@ -289,6 +292,7 @@ def masked_guesses(
     """Mask every word of every sentence in turn (or only the words in ``only``), one blank per
     copy of the sentence; return the hidden words and the model's top-1 guesses, in that order.
     Deterministic: no random masking."""
+    sentences, only = v.bert_probe(model, tok, sentences, only)
     ids, pad = tok.batch(sentences)
     model.eval()
     inputs, where, targets = [], [], []
@@ -316,6 +320,7 @@ def masked_token_accuracy(
 ) -> tuple[float, float]:
     """Mask every word of every sentence in turn (or only the words in ``only``); top-1 accuracy
     of the model and of always guessing ``baseline_word``. Deterministic: no random masking."""
+    baseline_word = v.bert_sentence(baseline_word, "baseline_word")
     hidden, guesses = masked_guesses(model, tok, sentences, only)
     model_acc = sum(h == g for h, g in zip(hidden, guesses, strict=True)) / len(hidden)
     base_acc = sum(h == baseline_word for h in hidden) / len(hidden)
@@ -324,7 +329,7 @@ def masked_token_accuracy(
 
 def most_frequent_word(sentences: Sequence[str], only: set[str] | None = None) -> str:
     """The most frequent word of a corpus (or of its words in ``only``): the baseline's guess."""
-    sentences = v.strings(sentences, "sentences")
+    sentences, only = v.strings(sentences, "sentences"), v.bert_words(only, "only")
     counts = Counter(w for s in sentences for w in s.split() if only is None or w in only)
     v.require(counts, "no word of these sentences is in `only`")
     return counts.most_common(1)[0][0]
@@ -335,7 +340,8 @@ def classifier_accuracy(
     clf: BertClassifier, tok: Tokenizer, pairs: Sequence[tuple[str, int]]
 ) -> float:
     """Fraction of ``(sentence, class)`` pairs the classifier gets right."""
-    pairs = v.bert_pairs(pairs, "pairs", clf.n_classes)
+    pairs = v.bert_pairs(pairs, "pairs", v.bert_model(clf, "clf", classifier=True).n_classes)
+    v.bert_tokenizer(tok)
     clf.eval()
     ids, pad = tok.batch([s for s, _ in pairs])
     predicted = clf(ids, pad).argmax(-1)
@@ -347,6 +353,7 @@ def load_pretrained(path: str | None = None) -> TinyBert:
     """The shipped checkpoint (made by tools/make_bert_checkpoint.py), loaded with
     ``weights_only=True`` (loading runs no code from the file). Its architecture is TinyBert's
     defaults, its vocabulary the tokenizer of ``load_corpus()[0]``."""
+    path = v.bert_path(path)
     model = TinyBert(len(Tokenizer(load_corpus()[0])))
     if path is None:
         with resources.as_file(resources.files("course_utils") / "data" / "tiny_bert.pt") as f:

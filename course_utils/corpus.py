@@ -21,6 +21,8 @@ from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
+from course_utils import _validate as v
+
 __all__ = [
     "TOPICS",
     "NOUNS",
@@ -40,18 +42,110 @@ TOPICS = ("animal", "food", "tool", "vehicle")
 PEOPLE = ("farmer", "cook", "child", "teacher", "doctor", "baker", "driver", "pilot")
 
 NOUNS = {
-    "animal": ("dog", "cat", "horse", "fox", "cow", "sheep", "rabbit", "goat", "mouse", "owl",
-               "eagle", "pig", "duck", "bear", "wolf", "deer", "hen", "lamb", "donkey", "otter",
-               "badger", "camel", "tiger", "zebra"),
-    "food": ("bread", "soup", "apple", "cheese", "cake", "rice", "pear", "egg", "onion", "carrot",
-             "pie", "plum", "bean", "orange", "cookie", "pasta", "salad", "lemon", "melon", "peach",
-             "potato", "muffin", "olive", "noodle"),
-    "tool": ("hammer", "saw", "drill", "spade", "wrench", "axe", "chisel", "rake", "shovel",
-             "ladder", "brush", "needle", "anvil", "ruler", "pliers", "file", "mallet", "trowel",
-             "scraper", "sickle", "clamp", "level", "awl", "hoe"),
-    "vehicle": ("car", "bus", "truck", "bike", "train", "boat", "tractor", "van", "tram", "taxi",
-                "yacht", "scooter", "jeep", "ambulance", "airplane", "ferry", "canoe", "sled",
-                "wagon", "lorry", "coach", "rocket", "glider", "barge"),
+    "animal": (
+        "dog",
+        "cat",
+        "horse",
+        "fox",
+        "cow",
+        "sheep",
+        "rabbit",
+        "goat",
+        "mouse",
+        "owl",
+        "eagle",
+        "pig",
+        "duck",
+        "bear",
+        "wolf",
+        "deer",
+        "hen",
+        "lamb",
+        "donkey",
+        "otter",
+        "badger",
+        "camel",
+        "tiger",
+        "zebra",
+    ),
+    "food": (
+        "bread",
+        "soup",
+        "apple",
+        "cheese",
+        "cake",
+        "rice",
+        "pear",
+        "egg",
+        "onion",
+        "carrot",
+        "pie",
+        "plum",
+        "bean",
+        "orange",
+        "cookie",
+        "pasta",
+        "salad",
+        "lemon",
+        "melon",
+        "peach",
+        "potato",
+        "muffin",
+        "olive",
+        "noodle",
+    ),
+    "tool": (
+        "hammer",
+        "saw",
+        "drill",
+        "spade",
+        "wrench",
+        "axe",
+        "chisel",
+        "rake",
+        "shovel",
+        "ladder",
+        "brush",
+        "needle",
+        "anvil",
+        "ruler",
+        "pliers",
+        "file",
+        "mallet",
+        "trowel",
+        "scraper",
+        "sickle",
+        "clamp",
+        "level",
+        "awl",
+        "hoe",
+    ),
+    "vehicle": (
+        "car",
+        "bus",
+        "truck",
+        "bike",
+        "train",
+        "boat",
+        "tractor",
+        "van",
+        "tram",
+        "taxi",
+        "yacht",
+        "scooter",
+        "jeep",
+        "ambulance",
+        "airplane",
+        "ferry",
+        "canoe",
+        "sled",
+        "wagon",
+        "lorry",
+        "coach",
+        "rocket",
+        "glider",
+        "barge",
+    ),
 }
 
 # (third person singular, bare form): each topic's verbs take only that topic's nouns.
@@ -61,8 +155,13 @@ VERBS = {
     "tool": (("uses", "use"), ("sharpens", "sharpen"), ("swings", "swing"), ("grips", "grip")),
     "vehicle": (("drives", "drive"), ("parks", "park"), ("steers", "steer"), ("fuels", "fuel")),
 }
-GENERIC_VERBS = (("sees", "see"), ("likes", "like"), ("wants", "want"), ("buys", "buy"),
-                 ("finds", "find"))
+GENERIC_VERBS = (
+    ("sees", "see"),
+    ("likes", "like"),
+    ("wants", "want"),
+    ("buys", "buy"),
+    ("finds", "find"),
+)
 
 ADJECTIVES = {
     "animal": ("hungry", "sleepy", "wild", "furry"),
@@ -81,21 +180,29 @@ INTRANSITIVE = {
 }
 
 _TOPIC_OF = {noun: topic for topic, nouns in NOUNS.items() for noun in nouns}
-_VERB_FORMS = {form for verbs in (*VERBS.values(), GENERIC_VERBS) for pair in verbs for form in pair}
+_VERB_FORMS = {
+    form for verbs in (*VERBS.values(), GENERIC_VERBS) for pair in verbs for form in pair
+}
 _VERB_FORMS |= {verb for verbs in INTRANSITIVE.values() for verb in verbs}
-_ADJECTIVE_SET = {a for adjectives in ADJECTIVES.values() for a in adjectives} | set(GENERIC_ADJECTIVES)
+_ADJECTIVE_SET = {a for adjectives in ADJECTIVES.values() for a in adjectives} | set(
+    GENERIC_ADJECTIVES
+)
 
 
 def topic_of(noun: str) -> str:
     """The topic ("animal", "food", "tool" or "vehicle") of a noun of the corpus."""
+    noun = v.corpus_word(noun, "noun")
     if noun not in _TOPIC_OF:
-        raise ValueError(f"{noun!r} is not a noun of the corpus; nouns are e.g. {', '.join(NOUNS['animal'][:4])}")
+        raise ValueError(
+            f"{noun!r} is not a noun of the corpus; nouns are e.g. {', '.join(NOUNS['animal'][:4])}"
+        )
     return _TOPIC_OF[noun]
 
 
 def word_classes(word: str) -> frozenset[str]:
     """The word classes of a word of the corpus: "article", "person", "noun", "verb",
     "adjective", "topic" or "function word" ("cook" is both a person and a verb)."""
+    word = v.corpus_word(word, "word")
     classes = set()
     if word in ("the", "a", "an"):
         classes.add("article")
@@ -184,8 +291,11 @@ def _sentence_table() -> dict[tuple[str, ...], float]:
         verbs += [(0.2 / len(GENERIC_VERBS), v) for v in GENERIC_VERBS]
         for noun in nouns:
             p_noun = 1 / len(TOPICS) / len(nouns)
-            objects = [(0.3 / (len(nouns) - 1), ("the", noun, "and", "the", other))
-                       for other in nouns if other != noun]
+            objects = [
+                (0.3 / (len(nouns) - 1), ("the", noun, "and", "the", other))
+                for other in nouns
+                if other != noun
+            ]
             objects += [(0.7 * p, phrase) for p, phrase in _noun_phrases(topic, noun)]
             for p_verb, (third, bare) in verbs:
                 for p_obj, phrase in objects:
@@ -217,7 +327,7 @@ def _posterior(words: Sequence[str], j: int) -> dict[str, float]:
     table = _sentence_table()
     scores: dict[str, float] = defaultdict(float)
     for word in _candidates()[len(words), j]:
-        p = table.get((*words[:j], word, *words[j + 1:]), 0.0)
+        p = table.get((*words[:j], word, *words[j + 1 :]), 0.0)
         if p > 0 and word == _PERSON:  # the placeholder stands for eight equally likely people
             for person in PEOPLE:
                 scores[person] += p / len(PEOPLE)
@@ -226,7 +336,9 @@ def _posterior(words: Sequence[str], j: int) -> dict[str, float]:
     total = sum(scores.values())
     if total == 0:
         raise ValueError(f"no word of the grammar fits the blank in {' '.join(words)!r}")
-    return {word: p / total for word, p in sorted(scores.items(), key=lambda item: (-item[1], item[0]))}
+    return {
+        word: p / total for word, p in sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    }
 
 
 def grammar_fill(sentence: str) -> dict[str, float]:
@@ -234,7 +346,9 @@ def grammar_fill(sentence: str) -> dict[str, float]:
     (most likely first): what a perfect guesser would answer."""
     words = sentence.split() if isinstance(sentence, str) else []
     if words.count("[MASK]") != 1:
-        raise ValueError("write a sentence with exactly one [MASK], e.g. 'the cook eats the [MASK]'")
+        raise ValueError(
+            "write a sentence with exactly one [MASK], e.g. 'the cook eats the [MASK]'"
+        )
     return _posterior(words, words.index("[MASK]"))
 
 
@@ -246,11 +360,14 @@ def blank_posteriors(sentences: Sequence[str]) -> list[tuple[str, dict[str, floa
     """
     table = _sentence_table()
     out = []
-    for sentence in sentences:
+    for sentence in v.strings(sentences, "sentences"):
         words = sentence.split()
         key = [words[0], _PERSON, *words[2:]] if len(words) > 1 and words[1] in PEOPLE else words
         if tuple(key) not in table:
-            raise ValueError(f"{sentence!r} is not a sentence of the corpus's grammar")
+            raise ValueError(
+                f"sentences holds {sentence!r}, which is not a sentence of the corpus's grammar "
+                "(a whole sentence, e.g. 'the fox hides')"
+            )
         for j, hidden in enumerate(words):
             out.append((hidden, _posterior(words, j)))
     return out
@@ -258,8 +375,7 @@ def blank_posteriors(sentences: Sequence[str]) -> list[tuple[str, dict[str, floa
 
 def generate_corpus(n_sentences: int = 20_000, seed: int = 0) -> list[str]:
     """``n_sentences`` sentences of the grammar, the same list for the same seed."""
-    if n_sentences < 1:
-        raise ValueError(f"n_sentences must be positive, got {n_sentences}")
+    n_sentences, seed = v.bert_count(n_sentences, "n_sentences"), v.non_negative_int(seed, "seed")
     rng = random.Random(seed)
     return [_sentence(rng) for _ in range(n_sentences)]
 
@@ -276,8 +392,12 @@ def _topic_sentence(rng: random.Random, topic: str) -> str:
 
 def generate_topic_task(n_sentences: int = 2_000, seed: int = 1) -> list[tuple[str, str]]:
     """``(sentence, topic)`` pairs: which of the four topics is the sentence about?"""
+    n_sentences, seed = v.bert_count(n_sentences, "n_sentences"), v.non_negative_int(seed, "seed")
     rng = random.Random(seed)
-    return [(_topic_sentence(rng, topic), topic) for topic in (rng.choice(TOPICS) for _ in range(n_sentences))]
+    return [
+        (_topic_sentence(rng, topic), topic)
+        for topic in (rng.choice(TOPICS) for _ in range(n_sentences))
+    ]
 
 
 def _data_file(name: str) -> str:
@@ -287,8 +407,10 @@ def _data_file(name: str) -> str:
 
 def load_corpus(held_out: float = 0.1) -> tuple[list[str], list[str]]:
     """The shipped corpus as ``(train, held_out)`` sentence lists; held-out sentences never occur in train."""
-    if not 0 < held_out < 1:
-        raise ValueError(f"held_out is a fraction between 0 and 1, got {held_out}")
+    v.require(
+        v.fraction(held_out, "held_out") > 0,
+        "held_out=0 keeps no sentence to test on: pass e.g. held_out=0.1",
+    )
     sentences = _data_file("corpus.txt").split("\n")
     sentences = [s for s in sentences if s]
     cut = int(len(sentences) * (1 - held_out))
@@ -297,14 +419,19 @@ def load_corpus(held_out: float = 0.1) -> tuple[list[str], list[str]]:
     return train, [s for s in rest if s not in seen]
 
 
-def load_topic_task(n_train: int = 160, n_test: int = 400, seed: int = 0
-                    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def load_topic_task(
+    n_train: int = 160, n_test: int = 400, seed: int = 0
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """A small labelled set and a test set of ``(sentence, topic)`` pairs, drawn with ``seed``."""
     rows = [line.split("\t") for line in _data_file("topics.tsv").split("\n")[1:] if line]
     pairs = [(s, t) for s, t in rows]
-    if n_train < 1 or n_test < 1 or n_train + n_test > len(pairs):
-        raise ValueError(f"need 1 ≤ n_train, 1 ≤ n_test and n_train + n_test ≤ {len(pairs)}; "
-                         f"got n_train={n_train}, n_test={n_test}")
+    n_train, n_test = v.bert_count(n_train, "n_train"), v.bert_count(n_test, "n_test")
+    seed = v.non_negative_int(seed, "seed")
+    if n_train + n_test > len(pairs):
+        raise ValueError(
+            f"need 1 ≤ n_train, 1 ≤ n_test and n_train + n_test ≤ {len(pairs)}; "
+            f"got n_train={n_train}, n_test={n_test}"
+        )
     rng = random.Random(seed)
     order = rng.sample(range(len(pairs)), n_train + n_test)
     return [pairs[i] for i in order[:n_train]], [pairs[i] for i in order[n_train:]]

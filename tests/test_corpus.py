@@ -41,7 +41,7 @@ def test_data_is_small_and_documented():
 def test_generator_is_seeded():
     assert generate_corpus(50, seed=3) == generate_corpus(50, seed=3)
     assert generate_corpus(50, seed=3) != generate_corpus(50, seed=4)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="whole number ≥ 1"):
         generate_corpus(0)
 
 
@@ -75,7 +75,7 @@ def test_load_corpus_holds_out_unseen_sentences():
     train, held = load_corpus()
     assert len(train) > 10_000 and len(held) > 300
     assert not set(held) & set(train)
-    with pytest.raises(ValueError, match="fraction"):
+    with pytest.raises(ValueError, match="must lie in"):
         load_corpus(held_out=1.5)
 
 

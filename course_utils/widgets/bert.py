@@ -28,6 +28,8 @@ def draw_fill(
     """On ``ax``: the model's probability of its top-k words (bars) and the grammar's true
     probability of the same words (black ticks). ``words`` plots those words instead of the
     model's top k. Returns the (word, model probability) pairs drawn, most likely first."""
+    sentence, k = v.bert_masked_sentence(model, tok, sentence, k)
+    words = None if words is None else sorted(v.bert_words(words, "words"))
     everything = dict(fill_mask(model, tok, sentence, k=len(tok) - tok.n_special))
     if words is None:
         shown = fill_mask(model, tok, sentence, k=k)
@@ -72,6 +74,7 @@ def fill_figure(
     model: TinyBert, tok: Tokenizer, sentence: str, k: int = 5
 ) -> tuple[plt.Figure, list[tuple[str, float]], str]:
     """The fill-mask figure for one sentence: (figure, top-k, alt text)."""
+    sentence, k = v.bert_masked_sentence(model, tok, sentence, k)
     fig, ax = plt.subplots(figsize=(6.5, 0.45 * k + 1.4))
     top = draw_fill(ax, model, tok, sentence, k)
     ax.legend(loc="lower right", fontsize=9)
@@ -89,7 +92,10 @@ def make_fill_mask(
 ) -> tuple[w.Widget, dict]:
     """A text box and a k slider; the figure shows the model's top-k words for the [MASK]
     beside the grammar's true probabilities (the same figure as ``fill_figure``)."""
-    v.instance_of(model, "model", TinyBert, "Pass the tiny BERT, e.g. load_pretrained().")
+    v.bert_model(model), v.bert_tokenizer(tok)
+    v.require(
+        v.positive_int(k, "k") <= 10, f"k must be between 1 and 10 (the slider's range), got {k}"
+    )
     text = w.Text(
         value=v.bert_sentence(sentence, "sentence"),
         description="sentence",
