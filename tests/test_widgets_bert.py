@@ -77,10 +77,10 @@ def test_grammar_ticks_and_sentences_the_grammar_never_writes():
 def test_update_is_fast():
     model, tok = _model()
     _, state = make_fill_mask(model, tok, "the cook slices the [MASK]", k=5)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a busy machine must not fail the test
     for k in (3, 7, 5, 9):
         state["k"].value = k
-    per_update = (time.perf_counter() - start) / 4
+    per_update = (time.process_time() - start) / 4
     assert per_update < 0.25, per_update
 
 

@@ -30,10 +30,11 @@ def draw_fill(
     model's top k. Returns the (word, model probability) pairs drawn, most likely first."""
     sentence, k = v.bert_masked_sentence(model, tok, sentence, k)
     words = None if words is None else sorted(v.bert_words(words, "words"))
-    everything = dict(fill_mask(model, tok, sentence, k=len(tok) - tok.n_special))
+    ranked = fill_mask(model, tok, sentence, k=len(tok) - tok.n_special)  # every word, once
     if words is None:
-        shown = fill_mask(model, tok, sentence, k=k)
+        shown = ranked[:k]
     else:
+        everything = dict(ranked)
         shown = sorted(((w_, everything[w_]) for w_ in words), key=lambda item: -item[1])
     try:
         truth = grammar_fill(sentence)
