@@ -15,9 +15,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from course_utils._validate import float_array, positive_int, require
+from course_utils._validate import float_array, instance_of, one_of, require, size
+from course_utils._validate import seed as valid_seed
 from course_utils.attention import softmax
-from course_utils.toy_tasks import SequenceTask, source_position
+from course_utils.toy_tasks import TASKS, SequenceTask, source_position
 
 __all__ = ["additive_attention", "additive_scores", "alignment_examples", "alignment_offsets"]
 
@@ -32,7 +33,8 @@ def _score_args(s, H, W_a, U_a, v_a):
     )
     require(
         U_a.shape[1] == H.shape[1],
-        f"U_a has {U_a.shape[1]} columns but each annotation has {H.shape[1]}: they must match",
+        f"each annotation (row of H) has {H.shape[1]} numbers but U_a has {U_a.shape[1]} "
+        "columns: U_a @ h_j needs them equal (H is (L, d_h), U_a is (A, d_h))",
     )
     require(
         W_a.shape[0] == U_a.shape[0] == v_a.shape[0],
@@ -58,11 +60,7 @@ def alignment_examples(
     model, task: SequenceTask, length: int, n_examples: int = 5, seed: int = 2015
 ) -> dict:
     """Greedy-decode ``n_examples`` fresh strings of ``length``: sources, outputs, targets, α."""
-    require(
-        getattr(model, "attention", None) is not None,
-        "this model has no attention to explore: build it with make_model('attention', task)",
-    )
-    length, n_examples = positive_int(length, "length"), positive_int(n_examples, "n_examples")
+    length, n_examples, seed = _example_args(model, task, length, n_examples, seed)
     src, tgt = SequenceTask(task.name, task.n_symbols, 1, length, seed).batch(n_examples, length)
     preds, weights = model.greedy(src, task.bos)
     return {
@@ -74,6 +72,16 @@ def alignment_examples(
     }
 
 
+def _example_args(model, task, length, n_examples, seed):
+    """``alignment_examples``' arguments, checked."""
+    require(
+        getattr(model, "attention", None) is not None and hasattr(model, "greedy"),
+        "this model has no attention to explore: build it with make_model('attention', task)",
+    )
+    instance_of(task, "task", SequenceTask, "Pass the task the model was trained on.")
+    return size(length, "length", 1000), size(n_examples, "n_examples", 1000), valid_seed(seed)
+
+
 def alignment_offsets(weights, task_name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where attention falls relative to the position each output step must copy.
 
@@ -82,6 +90,7 @@ def alignment_offsets(weights, task_name: str) -> tuple[np.ndarray, np.ndarray, 
     weight at source position ``ideal_i + offsets[k]``; ``peak`` is ``(n, L)``, the offset of
     each step's most-attended position (0 = exactly the position it must copy).
     """
+    one_of(task_name, "task_name", TASKS)
     w = float_array(weights.detach() if isinstance(weights, torch.Tensor) else weights, "weights")
     require(
         w.ndim == 3 and w.shape[1] == w.shape[2],

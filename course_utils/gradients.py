@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import torch
 
-from course_utils._validate import non_negative_int, positive_int
+from course_utils._validate import describe, size, whole_numbers
+from course_utils._validate import seed as valid_seed
 from course_utils.rnn import SequenceModel
 from course_utils.rnn import (
     tanh_rnn as tanh_rnn,  # notebook 03 imports it from here; it lives in rnn
@@ -27,6 +28,16 @@ from course_utils.rnn import (
 __all__ = ["gradient_norm_to_first_token", "gradient_norms_by_distance"]
 
 SequenceFn = Callable[[torch.Tensor], torch.Tensor]
+
+
+def _sizes(length, d, n_trials, seed) -> tuple[int, int, int, int]:
+    """The measurement's sizes, checked (sequences up to 10,000 steps, 1,000 trials)."""
+    return (
+        size(length, "length", 10_000),
+        size(d, "d", 4096),
+        size(n_trials, "n_trials", 1000),
+        valid_seed(seed),
+    )
 
 
 def gradient_norm_to_first_token(
@@ -43,10 +54,7 @@ def gradient_norm_to_first_token(
             f"model must be a function x -> y, got a {type(model).__name__}; "
             "pass e.g. tanh_rnn(d=8, seed=0), not its output"
         )
-    length = positive_int(length, "length")
-    d = positive_int(d, "d")
-    n_trials = positive_int(n_trials, "n_trials")
-    seed = non_negative_int(seed, "seed")
+    length, d, n_trials, seed = _sizes(length, d, n_trials, seed)
     gen = torch.Generator().manual_seed(seed)
     xs = [torch.randn(length, d, generator=gen) for _ in range(n_trials)]  # each (length, d)
     if isinstance(model, SequenceModel):  # fast path: every trial and output feature in one batch
@@ -54,7 +62,13 @@ def gradient_norm_to_first_token(
     norms = []
     for x in xs:
         x = x.requires_grad_(True)
-        y = model(x)
+        try:
+            y = model(x)
+        except Exception as exc:
+            raise ValueError(
+                f"model(x) raised {type(exc).__name__} for x of shape {(length, d)}: {exc}. The "
+                "model must map a (length, d) sequence to one output per position, (length, d_out)"
+            ) from exc
         if not isinstance(y, torch.Tensor):
             raise TypeError(
                 f"model(x) returned a {type(y).__name__}; it must return a torch.Tensor "
@@ -114,16 +128,24 @@ def gradient_norms_by_distance(
             f"{type(model_factory).__name__}; "
             "e.g. lambda seed: tanh_rnn(d=8, seed=seed)"
         )
-    distances = [non_negative_int(k, "every distance") for k in distances]
-    if not distances:
-        raise ValueError("distances is empty: give at least one distance, e.g. [1, 10, 50]")
-    d = positive_int(d, "d")
-    seed = non_negative_int(seed, "seed")
+    distances = whole_numbers(distances, "distances")
+    _, d, n_trials, seed = _sizes(max(distances) + 1, d, n_trials, seed)
     try:
         takes_seed = bool(inspect.signature(model_factory).parameters)
     except (TypeError, ValueError):  # builtins without a signature
         takes_seed = True
-    model = model_factory(seed) if takes_seed else model_factory()
+    try:
+        model = model_factory(seed) if takes_seed else model_factory()
+    except Exception as exc:
+        raise TypeError(
+            f"model_factory raised {type(exc).__name__} ({exc}); it must be a function that "
+            "builds a model, e.g. lambda seed: tanh_rnn(d=8, seed=seed)"
+        ) from exc
+    if not callable(model):
+        raise TypeError(
+            f"model_factory(seed) returned {describe(model)}, not a model; it must build and "
+            "return one, e.g. lambda seed: tanh_rnn(d=8, seed=seed)"
+        )
     return np.array(
         [
             gradient_norm_to_first_token(model, k + 1, d, n_trials=n_trials, seed=seed)

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_utils._validate import describe, non_negative_int, positive_float, positive_int, require
+from course_utils._validate import describe, float_tensor, positive_float, require, size
+from course_utils._validate import seed as valid_seed
 
 __all__ = ["SequenceModel", "gru", "lstm", "tanh_rnn"]
 
@@ -23,8 +24,12 @@ def _number(value, name: str) -> float:
     """A finite number of either sign (a gate bias), or a clear TypeError/ValueError."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         raise TypeError(f"{name} must be a number; got {describe(value)}. Pass e.g. {name}=3.0.")
-    require(np.isfinite(value), f"{name} must be a finite number; got {value!r}.")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = float("inf")
+    require(np.isfinite(number), f"{name} must be a finite number; got {describe(value)}.")
+    return number
 
 
 class SequenceModel:
@@ -37,13 +42,18 @@ class SequenceModel:
             p.requires_grad_(False)  # we differentiate with respect to the input only
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        """Hidden states (length, hidden) for ``x`` (length, d), or batched: (length, batch, d)."""
-        if not isinstance(x, torch.Tensor) or x.ndim not in (2, 3) or x.shape[-1] != self.d:
-            raise ValueError(
-                f"{self.name} expects a tensor of shape (length, {self.d}) or (length, batch, "
-                f"{self.d}), got {tuple(getattr(x, 'shape', ())) or type(x).__name__}"
-            )
-        out, _ = self.module(x.to(torch.float64))  # float64: tiny gradients do not underflow
+        """Hidden states (length, hidden) for ``x`` (length, d), or batched: (length, batch, d).
+
+        Computed in float64, so that gradients of 1e-30 do not underflow. NaN or inf in ``x``
+        pass through to the states (the layer does not check its input's values).
+        """
+        x = float_tensor(x, "x", ndim=(2, 3), like=torch.float64, finite=False)
+        require(
+            x.shape[-1] == self.d,
+            f"{self.name} expects x of shape (length, {self.d}) or (length, batch, {self.d}); "
+            f"got {tuple(x.shape)}",
+        )
+        out, _ = self.module(x)
         return out
 
     @property
@@ -54,14 +64,10 @@ class SequenceModel:
         return f"{self.name}(d={self.module.input_size}, hidden={self.module.hidden_size})"
 
 
-def _build(kind: str, d: int, hidden: int, seed: int) -> nn.Module:
-    d, hidden, seed = (
-        positive_int(d, "d"),
-        positive_int(hidden, "hidden"),
-        non_negative_int(seed, "seed"),
-    )
+def _build(kind: str, d: int, hidden: int, seed_: int) -> nn.Module:
+    d, hidden, seed_ = size(d, "d", 4096), size(hidden, "hidden", 4096), valid_seed(seed_)
     with torch.random.fork_rng(devices=[]):  # do not disturb the notebook's random stream
-        torch.manual_seed(seed)
+        torch.manual_seed(seed_)
         if kind == "rnn":
             module = nn.RNN(d, hidden, nonlinearity="tanh")
         elif kind == "lstm":

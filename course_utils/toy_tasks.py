@@ -16,21 +16,23 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from course_utils._validate import float_array, non_negative_int, one_of, require, size
+from course_utils._validate import seed as valid_seed
+
 __all__ = ["TASKS", "SequenceTask", "expected_alignment", "source_position", "to_text"]
 
 TASKS = ("copy", "reverse")
 
 
-def _check_task(name: str) -> str:
-    if name not in TASKS:
-        raise ValueError(f"unknown task {name!r}: choose one of {', '.join(TASKS)}")
-    return name
+MAX_LENGTH = 10_000  # longer digit strings are of no use here, and would not fit in memory
+
+
+def _check_task(name, argument: str = "task") -> str:
+    return one_of(name, argument, TASKS)
 
 
 def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive whole number, got {value!r}")
-    return int(value)
+    return size(value, name, MAX_LENGTH if "length" in name else 10**6)
 
 
 def source_position(task: str, length: int) -> np.ndarray:
@@ -51,11 +53,9 @@ def expected_alignment(task: str, length: int) -> np.ndarray:
 
 def to_text(tokens, bos: int | None = None) -> list[str]:
     """Token ids as labels for plots: digits as ``'3'``, the start token as ``'<s>'``."""
-    if hasattr(tokens, "detach"):
-        tokens = tokens.detach().cpu().numpy()
-    arr = np.asarray(tokens)
-    if arr.ndim != 1:
-        raise ValueError(f"to_text labels one sequence, shape (length,); got shape {arr.shape}")
+    arr = float_array(tokens, "tokens", ndim=1)
+    require(np.all(arr == np.round(arr)), "tokens must be whole-number token ids; got fractions.")
+    bos = None if bos is None else non_negative_int(bos, "bos")
     return ["<s>" if bos is not None and int(t) == bos else str(int(t)) for t in arr]
 
 
@@ -75,11 +75,12 @@ class SequenceTask:
     _gen: torch.Generator = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        _check_task(self.name)
+        _check_task(self.name, "name")
         self.n_symbols = _positive_int(self.n_symbols, "n_symbols")
         if self.n_symbols < 2:
             raise ValueError(
-                f"n_symbols must be at least 2 (otherwise nothing is to be learned), got {self.n_symbols}"
+                "n_symbols must be at least 2 (otherwise nothing is to be learned), "
+                f"got {self.n_symbols}"
             )
         self.min_length = _positive_int(self.min_length, "min_length")
         self.max_length = _positive_int(self.max_length, "max_length")
@@ -87,12 +88,7 @@ class SequenceTask:
             raise ValueError(
                 f"min_length={self.min_length} is larger than max_length={self.max_length}"
             )
-        if (
-            isinstance(self.seed, bool)
-            or not isinstance(self.seed, (int, np.integer))
-            or self.seed < 0
-        ):
-            raise ValueError(f"seed must be a whole number ≥ 0, got {self.seed!r}")
+        self.seed = valid_seed(self.seed)
         self._gen = torch.Generator().manual_seed(int(self.seed))
 
     @property
@@ -107,7 +103,7 @@ class SequenceTask:
 
     def reseed(self, seed: int) -> SequenceTask:
         """Restart the task's random stream (returns the task, for chaining)."""
-        self._gen.manual_seed(int(seed))
+        self._gen.manual_seed(valid_seed(seed))
         return self
 
     def sample_length(self) -> int:

@@ -101,3 +101,41 @@ def test_additive_scores_accept_lists_and_torch_and_reject_strings():
         additive_scores("s", H, W_a, U_a, v_a)
     with pytest.raises(ValueError, match="NaN"):
         additive_scores(s * np.nan, H, W_a, U_a, v_a)
+
+
+# ------------------------------------------------------------------ fuzz: every bad input is named
+def test_fuzz_the_numpy_attention_and_the_alignment_analysis():
+    from fuzz import assert_all_kind, fuzz, public_callables
+
+    from course_utils import bahdanau
+
+    assert public_callables(bahdanau) == [
+        "additive_attention",
+        "additive_scores",
+        "alignment_examples",
+        "alignment_offsets",
+    ]
+    s, H, W_a, U_a, v_a = _random_score_inputs(S=3, L=4, d_h=5, A=2)
+    arrays = {"s": s, "H": H, "W_a": W_a, "U_a": U_a, "v_a": v_a}
+    # a random W_a of the valid shape (A, S) = (2, 3), in any real dtype, is a valid W_a
+    same_shape = [
+        ("W_a", f"{lib} {dtype} (2, 3)")
+        for lib, dtypes in (
+            ("np", ("float64", "float16", "int")),
+            ("torch", ("float32", "float16", "bfloat16", "long")),
+        )
+        for dtype in dtypes
+    ]
+    task = SequenceTask("reverse", n_symbols=4, max_length=5, seed=0)
+    model = make_model("attention", task, seed=0, emb_dim=4, enc_hidden=4, dec_hidden=8, attn_dim=4)
+    examples = alignment_examples(model, task, 4, 2, 0)
+    assert_all_kind(
+        fuzz(additive_scores, arrays, allowed=same_shape),
+        fuzz(additive_attention, arrays, allowed=same_shape),
+        fuzz(alignment_offsets, {"weights": examples["weights"], "task_name": "reverse"}),
+        fuzz(
+            alignment_examples,
+            {"model": model, "task": task, "length": 4, "n_examples": 2, "seed": 0},
+            allowed=[("seed", "0"), ("seed", "huge")],
+        ),
+    )

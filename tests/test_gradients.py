@@ -125,3 +125,35 @@ def test_notebook_03_can_still_import_tanh_rnn_from_here():
     from course_utils import gradients, rnn
 
     assert gradients.tanh_rnn is rnn.tanh_rnn
+
+
+# ------------------------------------------------------------------ fuzz: every bad input is named
+def test_fuzz_the_measurement():
+    from fuzz import assert_all_kind, fuzz, public_callables
+
+    from course_utils import gradients
+
+    assert public_callables(gradients) == [
+        "gradient_norm_to_first_token",
+        "gradient_norms_by_distance",
+    ]
+    model = tanh_rnn(3, 0, hidden=4)
+    valid_seeds = [("seed", "0"), ("seed", "huge")]  # legitimate seeds
+    assert_all_kind(
+        fuzz(
+            gradient_norm_to_first_token,
+            {"model": model, "length": 3, "d": 3, "n_trials": 1, "seed": 0},
+            allowed=valid_seeds,
+        ),
+        fuzz(
+            gradient_norms_by_distance,
+            {
+                "model_factory": lambda s: tanh_rnn(3, s, hidden=4),
+                "distances": [1, 2],
+                "d": 3,
+                "n_trials": 1,
+                "seed": 0,
+            },
+            allowed=valid_seeds,
+        ),
+    )

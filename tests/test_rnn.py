@@ -71,3 +71,52 @@ def test_wrong_input_width_is_named():
     with pytest.raises(ValueError, match=r"\(length, 4\)"):
         tanh_rnn(4, 0, hidden=5)(torch.zeros(7, 3))
     assert np.isfinite(tanh_rnn(4, 0, hidden=5)(torch.zeros(2, 4)).numpy()).all()
+
+
+# ------------------------------------------------------------------ fuzz: every bad input is named
+def test_fuzz_the_builders():
+    from fuzz import assert_all_kind, fuzz, public_callables
+
+    from course_utils import rnn
+
+    assert public_callables(rnn) == ["SequenceModel", "gru", "lstm", "tanh_rnn"]
+    valid = [("seed", "0"), ("seed", "huge")]
+    # any finite gate bias or positive radius is a legitimate setting (1e308 saturates the gate)
+    biases = ["0", "-1", "2.5", "0.0", "-0.5", "negative", "1e308"]
+    assert_all_kind(
+        fuzz(
+            tanh_rnn,
+            {"d": 3, "seed": 0, "hidden": 4, "spectral_radius": 0.9},
+            allowed=valid + [("spectral_radius", v) for v in ("2.5", "1e308", "None")],
+        ),
+        fuzz(
+            lstm,
+            {"d": 3, "seed": 0, "hidden": 4, "forget_bias": 3.0},
+            allowed=valid + [("forget_bias", v) for v in biases],
+        ),
+        fuzz(
+            gru,
+            {"d": 3, "seed": 0, "hidden": 4, "update_bias": 3.0},
+            allowed=valid + [("update_bias", v) for v in biases],
+        ),
+    )
+
+
+def test_fuzz_the_layer_as_a_function():
+    """Any real 2-D or 3-D input of width d works; NaN/inf pass through (documented)."""
+    from fuzz import assert_all_kind, fuzz
+
+    layer = tanh_rnn(3, 0, hidden=4)
+    same_width = [
+        "np float64 (2, 3)",
+        "np float16 (2, 3)",
+        "np int (2, 3)",
+        "np nan (2, 3)",
+        "torch float32 (2, 3)",
+        "torch float16 (2, 3)",
+        "torch bfloat16 (2, 3)",
+        "torch long (2, 3)",
+        "with a NaN",
+        "with an inf",
+    ]
+    assert_all_kind(fuzz(lambda x: layer(x), {"x": torch.zeros(4, 3)}, allowed=same_width))

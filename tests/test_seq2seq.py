@@ -121,3 +121,24 @@ def test_package_model_is_built_from_the_notebooks_class(notebook_02):
     ours = notebook_02["AdditiveAttention"](64, 64, 32)
     assert ours.state_dict().keys() == att.attention.state_dict().keys()
     assert isinstance(att, Seq2Seq) and count_parameters(att.attention) == count_parameters(ours)
+
+
+# ------------------------------------------------------------------ fuzz: every bad input is named
+def test_fuzz_the_model_builders():
+    from fuzz import assert_all_kind, fuzz
+
+    task = SequenceTask("reverse", n_symbols=4, max_length=5, seed=0)
+    sizes = {"emb_dim": 4, "enc_hidden": 4, "dec_hidden": 8, "attn_dim": 4}
+    assert_all_kind(
+        fuzz(
+            make_model,
+            {"kind": "attention", "task": task, "seed": 0, **sizes},
+            allowed=[("seed", "0"), ("seed", "huge")],
+        ),
+        # any torch module has a parameter count
+        fuzz(
+            count_parameters,
+            {"model": make_model("baseline", task, **sizes)},
+            allowed=["nn.Linear"],
+        ),
+    )

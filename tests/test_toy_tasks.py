@@ -53,8 +53,12 @@ def test_vocab_and_bos():
     assert task.bos == 10 and task.vocab_size == 11
     assert to_text([3, 10], bos=10) == ["3", "<s>"]
     assert to_text(torch.tensor([1, 2])) == ["1", "2"]
-    with pytest.raises(ValueError, match="one sequence"):
+    with pytest.raises(ValueError, match="tokens must have 1 dimension"):
         to_text(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="whole-number"):
+        to_text([1.5, 2])
+    with pytest.raises(TypeError, match="bos"):
+        to_text([1, 2], bos=np.zeros(3))
 
 
 def test_alignment_is_a_permutation_matching_the_targets():
@@ -79,7 +83,10 @@ def test_describe_is_readable_and_does_not_advance_the_stream():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"name": "sort"}, "unknown task"),
+        ({"name": "sort"}, "name must be one of 'copy', 'reverse'"),
+        ({"name": ["reverse"]}, "name must be one of"),
+        ({"max_length": 10**12}, "max_length must be at most"),
+        ({"seed": 10**400}, "seed"),
         ({"n_symbols": 1}, "at least 2"),
         ({"min_length": 0}, "min_length"),
         ({"min_length": 5, "max_length": 3}, "larger than"),
@@ -87,7 +94,24 @@ def test_describe_is_readable_and_does_not_advance_the_stream():
     ],
 )
 def test_bad_settings_get_a_clear_message(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((TypeError, ValueError), match=message):
         SequenceTask(**kwargs)
     with pytest.raises(ValueError, match="batch_size"):
         SequenceTask().batch(0)
+
+
+# ------------------------------------------------------------------ fuzz: every bad input is named
+def test_fuzz_the_tasks():
+    from fuzz import assert_all_kind, fuzz
+
+    assert_all_kind(
+        fuzz(
+            SequenceTask,
+            {"name": "reverse", "n_symbols": 4, "min_length": 1, "max_length": 5, "seed": 0},
+            allowed=[("seed", "0"), ("seed", "huge")],
+        ),
+        fuzz(source_position, {"task": "reverse", "length": 4}),
+        fuzz(expected_alignment, {"task": "reverse", "length": 4}),
+        # any bos id is legitimate: it only decides which id is shown as "<s>"
+        fuzz(to_text, {"tokens": [1, 2, 4], "bos": 4}, allowed=["bos"]),
+    )

@@ -126,3 +126,44 @@ def test_longest_good_length():
     assert report.longest_good_length(0.9) == 4
     assert report.longest_good_length(0.99) == 2
     assert LengthReport(np.array([2]), np.array([0.1]), np.zeros(1)).longest_good_length() == 0
+
+
+# ------------------------------------------------------------------ fuzz: every bad input is named
+def test_fuzz_training_and_evaluation():
+    from fuzz import assert_all_kind, fuzz, public_callables
+
+    from course_utils import training
+
+    assert public_callables(training) == [
+        "LengthReport",
+        "ProgressBar",
+        "evaluate_by_length",
+        "train",
+    ]
+    task = SequenceTask("reverse", n_symbols=4, max_length=5, seed=0)
+    sizes = {"emb_dim": 4, "enc_hidden": 4, "dec_hidden": 8}
+    model = make_model("baseline", task, seed=0, **sizes)
+    assert_all_kind(
+        fuzz(
+            train,
+            {
+                "model": model,
+                "task": task,
+                "steps": 2,
+                "batch_size": 4,
+                "lr": 0.02,
+                "clip": 1.0,
+                "progress": False,
+            },
+            # a large clip means "do not clip": legitimate; so is showing the progress bar
+            allowed=[("clip", "2.5"), ("clip", "1e308"), ("clip", "as numpy float32")]
+            + [("progress", v) for v in ("True", "False")],
+            timeout=20.0,
+        ),
+        fuzz(
+            evaluate_by_length,
+            {"model": model, "task": task, "lengths": [2, 3], "n_per_length": 4, "seed": 1},
+            allowed=[("seed", "0"), ("seed", "huge")],
+            timeout=20.0,
+        ),
+    )

@@ -101,3 +101,24 @@ def test_describe_step_names_the_ideal_position(examples):
 def test_alignment_needs_an_attention_model(task):
     with pytest.raises(ValueError, match="no attention"):
         alignment_examples(make_model("baseline", task), task, 4)
+
+
+# ------------------------------------------------------------------ fuzz: every bad input is named
+def test_fuzz_the_alignment_figures(examples):
+    from fuzz import assert_all_kind, fuzz
+
+    from course_utils.widgets.bahdanau import draw_attention_step
+
+    choice = {"examples": examples, "example": 0, "step": 1}
+    first = [("example", "0"), ("step", "0")]  # example 0 and step 0 exist
+    reports = [
+        fuzz(draw_alignment, choice, allowed=first + [("step", "None")]),
+        fuzz(describe_step, choice, allowed=first),
+        fuzz(alignment_alt, choice, allowed=first + [("step", "None")]),
+        fuzz(make_alignment_explorer, choice, allowed=first),
+        fuzz(
+            draw_attention_step, {"tokens": ["Der", "schlaue", "Fuchs"], "weights": [0.2, 0.5, 0.3]}
+        ),
+    ]
+    plt.close("all")
+    assert_all_kind(*reports)

@@ -84,8 +84,14 @@ def test_distance_explorer_validates():
         draw_gradient_curves(DISTANCES, {"a": [1.0, 2.0]})
     with pytest.raises(ValueError, match="not measured"):
         shrink_text(DISTANCES, CURVES, 7)
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(TypeError, match="non-empty dict"):
         draw_gradient_curves(DISTANCES, {})
+    with pytest.raises(TypeError, match="distances must be a list"):
+        draw_gradient_curves("1 10 20", CURVES)
+    with pytest.raises(ValueError, match="negative"):
+        draw_gradient_curves(DISTANCES, {"a": [1.0, -1.0, 0.5]})
+    with pytest.raises(TypeError, match="marker"):
+        draw_gradient_curves(DISTANCES, CURVES, marker="10")
 
 
 # ------------------------------------------------------------------ 01: length explorer
@@ -112,3 +118,41 @@ def test_predictions_html_marks_wrong_tokens():
     assert "2/3" in html and html.count("font-weight:bold") == 1
     with pytest.raises(ValueError, match="same shape"):
         predictions_html([[1, 2]], [[1, 2, 3]], [[1, 2, 3]])
+
+
+# ------------------------------------------------------------------ fuzz: every bad input is named
+def test_fuzz_the_explorers_and_figures(task):
+    from fuzz import assert_all_kind, fuzz
+
+    d, curves = [1, 5, 9], {"a": [1.0, 0.1, 0.01], "b": [1.0, 0.9, 0.8]}
+    model = make_model("baseline", task, emb_dim=4, enc_hidden=4, dec_hidden=8)
+    markers = ["None", "0", "2.5", "0.0", "1e308", "as float", "huge"]  # any x position is fine
+    reports = [
+        fuzz(
+            draw_gradient_curves,
+            {"distances": d, "curves": curves, "marker": 5},
+            allowed=[("marker", m) for m in markers],
+        ),
+        fuzz(shrink_text, {"distances": d, "curves": curves, "distance": 5}),
+        fuzz(draw_distance_reading, {"distances": d, "curves": curves, "distance": 5}),
+        fuzz(
+            make_distance_explorer,
+            {"distances": d, "curves": curves, "distance": 5},
+            allowed=[("distance", "None")],
+        ),
+        fuzz(predictions_html, {"src": [[1, 2]], "tgt": [[2, 1]], "pred": [[2, 2]]}),
+        fuzz(
+            make_length_explorer,
+            {
+                "model": model,
+                "task": task,
+                "lengths": [2, 3],
+                "n_examples": 2,
+                "seed": 1,
+                "length": 2,
+            },
+            allowed=[("length", "None"), ("seed", "0"), ("seed", "huge")],
+        ),
+    ]
+    plt.close("all")
+    assert_all_kind(*reports)

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
+from course_utils._validate import alignment_choice, float_array, non_negative_int, strings
 from course_utils.plotting import COLORS, heatmap
 from course_utils.toy_tasks import source_position, to_text
 from course_utils.widgets import show_figure
@@ -25,17 +26,9 @@ __all__ = [
 ]
 
 
-def _check_choice(examples: dict, example: int, step: int | None) -> None:
-    n, length = examples["src"].shape
-    if not 0 <= example < n:
-        raise ValueError(f"example must be between 0 and {n - 1}, got {example}")
-    if step is not None and not 0 <= step < length:
-        raise ValueError(f"step must be between 0 and {length - 1}, got {step}")
-
-
 def draw_alignment(examples: dict, example: int = 0, step: int | None = None) -> plt.Figure:
     """The learned alignment of one example as a labelled heatmap (+ the chosen step's weights)."""
-    _check_choice(examples, example, step)
+    example, step = alignment_choice(examples, example, step)
     src = to_text(examples["src"][example])
     out = to_text(examples["pred"][example])
     w = examples["weights"][example]  # (L_out, L_src)
@@ -92,7 +85,7 @@ def draw_alignment(examples: dict, example: int = 0, step: int | None = None) ->
 
 def describe_step(examples: dict, example: int = 0, step: int = 0) -> str:
     """One sentence (HTML) on what output step ``step`` of ``example`` attended to."""
-    _check_choice(examples, example, step)
+    example, step = alignment_choice(examples, example, non_negative_int(step, "step"))
     src, tgt, pred = examples["src"][example], examples["tgt"][example], examples["pred"][example]
     w = examples["weights"][example][step]
     ideal = int(source_position(examples["task"], len(src))[step])
@@ -112,7 +105,7 @@ def describe_step(examples: dict, example: int = 0, step: int = 0) -> str:
 
 def make_alignment_explorer(examples: dict, example: int = 0, step: int = 0):
     """Sliders for the example and the output step; returns ``(ui, state)``."""
-    _check_choice(examples, example, step)
+    example, step = alignment_choice(examples, example, non_negative_int(step, "step"))
     n, length = examples["src"].shape
     state: dict = {
         "example": widgets.IntSlider(value=example, min=0, max=n - 1, description="example"),
@@ -143,7 +136,7 @@ def make_alignment_explorer(examples: dict, example: int = 0, step: int = 0):
 
 def alignment_alt(examples: dict, example: int = 0, step: int | None = None) -> str:
     """The alignment figure's one-sentence finding, for screen readers and exports."""
-    _check_choice(examples, example, step)
+    example, step = alignment_choice(examples, example, step)
     w = examples["weights"][example]  # (L_out, L_src)
     length = w.shape[0]
     ideal = source_position(examples["task"], length)
@@ -174,8 +167,7 @@ def draw_attention_step(tokens, weights, step_label: str = "i") -> plt.Figure:
     """
     from course_utils.widgets.rnn import _arrow, _box
 
-    tokens = [str(t) for t in tokens]
-    w = np.asarray(weights, dtype=float)
+    tokens, w = strings(tokens, "tokens"), float_array(weights, "weights", ndim=1)
     if w.shape != (len(tokens),):
         raise ValueError(f"give one weight per token: {len(tokens)} tokens, weights {w.shape}")
     n = len(tokens)

@@ -17,7 +17,20 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch, Rectangle
 from matplotlib.ticker import LogLocator, NullLocator
 
+from course_utils._validate import (
+    float_array,
+    gradient_curves,
+    instance_of,
+    one_distance,
+    positive_float,
+    positive_int,
+    require,
+    size,
+    whole_numbers,
+)
+from course_utils._validate import seed as valid_seed
 from course_utils.plotting import COLORS
+from course_utils.seq2seq import Seq2Seq
 from course_utils.toy_tasks import SequenceTask, to_text
 from course_utils.widgets import show_figure
 
@@ -41,20 +54,11 @@ _PALETTE = [
 ]
 
 
-def _check_curves(distances: Sequence[int], curves: Mapping[str, Sequence[float]]) -> np.ndarray:
-    distances = np.asarray(distances)
-    if distances.ndim != 1 or distances.size < 2:
-        raise ValueError(
-            f"distances must be a list of at least two distances, got {distances.tolist()}"
-        )
-    if not curves:
-        raise ValueError("curves is empty: give at least one {'name': gradient norms} entry")
-    for name, norms in curves.items():
-        if len(norms) != distances.size:
-            raise ValueError(
-                f"curve {name!r} has {len(norms)} values for {distances.size} distances"
-            )
-    return distances
+def _tokens(x, name: str) -> np.ndarray:
+    """Token ids (one string or a batch of them) as a 2-D integer array."""
+    arr = float_array(x, name, ndim=(1, 2))
+    require(np.all(arr == np.round(arr)), f"{name} must hold whole-number token ids.")
+    return np.atleast_2d(arr.astype(int))
 
 
 _MARKERS = ["o", "s", "^", "D", "v"]
@@ -73,7 +77,8 @@ def draw_gradient_curves(
     ax: plt.Axes | None = None,
 ) -> plt.Figure:
     """‖∂h_last/∂x_1‖ against distance on a log scale, one line (and marker shape) per model."""
-    distances = _check_curves(distances, curves)
+    distances, curves = gradient_curves(distances, curves)
+    marker = None if marker is None else positive_float(marker, "marker", allow_zero=True)
     fig, ax = plt.subplots(figsize=(7, 4)) if ax is None else (ax.figure, ax)
     for k, (name, norms) in enumerate(curves.items()):
         ax.semilogy(
@@ -96,10 +101,7 @@ def draw_gradient_curves(
 
 def _shrink(distances: np.ndarray, curves: Mapping[str, Sequence[float]], distance: int):
     """For each model: (gradient size at ``distance``, how many times smaller than at the first)."""
-    hits = np.flatnonzero(distances == distance)
-    if hits.size == 0:
-        raise ValueError(f"distance {distance} was not measured; measured: {distances.tolist()}")
-    k = hits[0]
+    k = np.flatnonzero(distances == one_distance(distance, distances))[0]
     out = {}
     for name, norms in curves.items():
         norms = np.asarray(norms, dtype=float)
@@ -111,7 +113,7 @@ def shrink_text(
     distances: Sequence[int], curves: Mapping[str, Sequence[float]], distance: int
 ) -> str:
     """HTML: for each model, how many times smaller the gradient is at ``distance`` than first."""
-    distances = _check_curves(distances, curves)
+    distances, curves = gradient_curves(distances, curves)
     parts = [
         f"<b>{name}</b>: {size:.1e} ({factor:.2g}× smaller than at distance {distances[0]})"
         for name, (size, factor) in _shrink(distances, curves, distance).items()
@@ -127,7 +129,7 @@ def draw_distance_reading(
     Right panel: one bar per model on a fixed log axis (the same at every distance, so the
     bars visibly shrink as the distance grows), labelled with the size and the shrink factor.
     """
-    distances = _check_curves(distances, curves)
+    distances, curves = gradient_curves(distances, curves)
     reading = _shrink(distances, curves, distance)
     fig, (left, right) = plt.subplots(
         1, 2, figsize=(10.5, 4), gridspec_kw={"width_ratios": [1.25, 1]}
@@ -166,7 +168,7 @@ def make_distance_explorer(
     ``state["figure"]`` is the figure of the current distance (``draw_distance_reading``), so a
     notebook can show the explorer's first state as a static figure.
     """
-    distances = _check_curves(distances, curves)
+    distances, curves = gradient_curves(distances, curves)
     distance = int(distances[-1]) if distance is None else distance
     _shrink(distances, curves, distance)  # a distance that was not measured fails here
     state: dict = {
@@ -193,7 +195,8 @@ def make_distance_explorer(
 
 def distance_alt(distances, curves: Mapping[str, Sequence[float]], distance: int) -> str:
     """The explorer figure's one-sentence finding, for screen readers and exports."""
-    reading = _shrink(np.asarray(distances), curves, distance)
+    distances, curves = gradient_curves(distances, curves)
+    reading = _shrink(distances, curves, distance)
     worst = max(reading, key=lambda name: reading[name][1])
     best = min(reading, key=lambda name: reading[name][1])
     return (
@@ -205,7 +208,7 @@ def distance_alt(distances, curves: Mapping[str, Sequence[float]], distance: int
 
 def predictions_html(src, tgt, pred) -> str:
     """An HTML table of source, target and prediction strings; wrong predicted tokens in red."""
-    src, tgt, pred = (np.atleast_2d(np.asarray(a)) for a in (src, tgt, pred))
+    src, tgt, pred = (_tokens(a, n) for a, n in ((src, "src"), (tgt, "tgt"), (pred, "pred")))
     if not src.shape == tgt.shape == pred.shape:
         raise ValueError(
             "src, tgt and pred must have the same shape; got "
@@ -227,6 +230,17 @@ def predictions_html(src, tgt, pred) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
+def _length_explorer_args(model, task, lengths, n_examples, seed, length):
+    """``make_length_explorer``'s arguments, checked; the slider's first length last."""
+    instance_of(model, "model", Seq2Seq, "Pass a model from make_model('baseline', task).")
+    instance_of(task, "task", SequenceTask, "Pass the task the model was trained on.")
+    lengths = whole_numbers(lengths, "lengths", minimum=1)
+    require(max(lengths) <= 1000, f"lengths must be at most 1,000; got {max(lengths)}.")
+    first = lengths[0] if length is None else positive_int(length, "length")
+    require(first in lengths, f"length {first} is not one of the slider's lengths {lengths}")
+    return lengths, size(n_examples, "n_examples", 100), valid_seed(seed), first
+
+
 def make_length_explorer(
     model,
     task: SequenceTask,
@@ -240,12 +254,9 @@ def make_length_explorer(
     ``length`` is the slider's first value (default: the shortest length); ``state["table"]``
     holds the HTML shown for it, so a notebook can display the same first state statically.
     """
-    lengths = [int(n) for n in lengths]
-    if not lengths:
-        raise ValueError("lengths is empty: give the lengths the slider should offer")
-    first = lengths[0] if length is None else length
-    if first not in lengths:
-        raise ValueError(f"length {first} is not one of the slider's lengths {lengths}")
+    lengths, n_examples, seed, first = _length_explorer_args(
+        model, task, lengths, n_examples, seed, length
+    )
     cache: dict[int, tuple] = {}
 
     def answers(length: int):
