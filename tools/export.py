@@ -101,6 +101,18 @@ def vendor(dest: Path = VENDOR, packages: dict[str, tuple[str, str]] = PACKAGES)
     return dest
 
 
+FIGURE_CODE_LINES = 8  # a longer cell that draws a figure shows only the figure on its slide
+
+
+def figures_over_code(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """On slides, a long cell that draws a figure shows the figure, not the drawing code."""
+    for cell in nb.cells:
+        draws = any("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
+        if cell.cell_type == "code" and draws and cell.source.count("\n") >= FIGURE_CODE_LINES:
+            cell.metadata.setdefault("transient", {})["remove_source"] = True
+    return nb
+
+
 def offline_config(exporter: HTMLExporter, vendor_url: str) -> None:
     """Point every script and stylesheet of the page at the vendored copies."""
     exporter.require_js_url = f"{vendor_url}/requirejs/require.js"
@@ -117,8 +129,8 @@ def slides_exporter() -> SlidesExporter:
     offline_config(exporter, "../vendor")
     exporter.reveal_url_prefix = "../vendor/reveal.js"
     exporter.reveal_theme = "white"  # "simple" imports Google Fonts; "white" ships its fonts
-    exporter.reveal_scroll = True  # a long slide scrolls instead of being cut off
     exporter.reveal_transition = "none"
+    exporter.reveal_width, exporter.reveal_height = "1280", "720"  # a projector's frame
     return exporter
 
 
@@ -139,6 +151,8 @@ def export(kind: str, notebooks: list[Path], build: Path = BUILD) -> list[Path]:
     for path in notebooks:
         nb = without_badge_images(nbformat.read(path, as_version=4))
         add_slide_types(nb)  # in memory: cells without a slide type get the defaults
+        if kind == "slides":
+            figures_over_code(nb)
         body, resources = exporter.from_notebook_node(
             nb, resources={"metadata": {"name": path.stem}}
         )

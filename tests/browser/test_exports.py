@@ -96,6 +96,38 @@ def test_slides_work_offline(index, exported, browser):
         page.close()
 
 
+FRAME = {"width": 1280, "height": 720}
+SLIDE_HEIGHTS = """async () => {
+  const heights = [];
+  for (const slide of Reveal.getSlides()) {
+    const {h, v} = Reveal.getIndices(slide);
+    Reveal.slide(h, v);
+    await new Promise((done) => setTimeout(done, 50));
+    const first = slide.querySelector("h1, h2, h3, .running-title");
+    heights.push([h, v || 0, slide.scrollHeight, first ? first.textContent.trim() : ""]);
+  }
+  return heights;
+}"""
+
+
+@pytest.mark.parametrize("index", range(len(NOTEBOOKS)), ids=[p.stem for p in NOTEBOOKS])
+def test_every_slide_fits_a_projector_frame(index, exported, browser):
+    """At 1280×720 no slide runs off the frame, and each one starts with a heading."""
+    deck = exported["slides"][index]
+    page = browser.new_page(viewport=FRAME)
+    try:
+        page.goto(deck.as_uri())
+        page.wait_for_selector(".reveal.ready", timeout=30_000)
+        page.wait_for_function("() => window.Reveal && window.MathJax && MathJax.isReady")
+        heights = page.evaluate(SLIDE_HEIGHTS)
+        over = [(h, v, px, title[:40]) for h, v, px, title in heights if px > FRAME["height"]]
+        untitled = [(h, v) for h, v, _, title in heights if not title]
+        assert not over, f"{deck.name}: slides taller than the frame (h, v, px, title): {over}"
+        assert not untitled, f"{deck.name}: slides without a heading: {untitled}"
+    finally:
+        page.close()
+
+
 @pytest.mark.parametrize("index", range(len(NOTEBOOKS)), ids=[p.stem for p in NOTEBOOKS])
 def test_html_pages_work_offline(index, exported, browser):
     path = exported["html"][index]
