@@ -27,7 +27,7 @@ def code_cells(path: Path) -> list[str]:
     """The source of every code cell, IPython magics (``%pip``, ``!cmd``) removed."""
     cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
     sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-    return [re.sub(r"(?m)^\s*[%!].*$", "pass", s) for s in sources]
+    return [re.sub(r"(?m)^(\s*)[%!].*$", r"\1pass", s) for s in sources]
 
 
 def _only_defines(tree: ast.Module) -> bool:
