@@ -488,6 +488,86 @@ def alignment_choice(examples: Any, example: Any = 0, step: Any = None) -> tuple
 
 # --- self_attention (03) ---
 
+
+def token_vectors_qkv(tokens: Any, Q: Any, K: Any, V: Any) -> tuple:
+    """Distinct token names and one query, key and value row per token: (tokens, Q, K, V)."""
+    tokens = strings(tokens, "tokens")
+    require(
+        len(set(tokens)) == len(tokens),
+        f"tokens must be distinct to be picked by name, got {tokens}",
+    )
+    Q, K, V = (float_array(a, name, ndim=2) for a, name in ((Q, "Q"), (K, "K"), (V, "V")))
+    require(
+        Q.shape[0] == K.shape[0] == V.shape[0] == len(tokens),
+        f"{len(tokens)} tokens but Q, K, V have {Q.shape[0]}, {K.shape[0]}, {V.shape[0]} rows: "
+        "self-attention needs one query, key and value per token",
+    )
+    require(
+        Q.shape[1] == K.shape[1],
+        f"Q has d_k={Q.shape[1]} but K has d_k={K.shape[1]}: they must match",
+    )
+    return tokens, Q, K, V
+
+
+def qkv_rows(Q: Any, K: Any, V: Any, i: Any) -> tuple:
+    """Q, K, V (n, ·) as float arrays with matching rows and d_k, and a row index 0 ≤ i < n."""
+    Q, K, V = (float_array(a, name, ndim=2) for a, name in ((Q, "Q"), (K, "K"), (V, "V")))
+    require(
+        K.shape[0] == V.shape[0],
+        f"K has {K.shape[0]} rows but V has {V.shape[0]}: one value per key",
+    )
+    require(
+        Q.shape[1] == K.shape[1],
+        f"Q has d_k={Q.shape[1]} but K has d_k={K.shape[1]}: they must match",
+    )
+    i = non_negative_int(i, "i")
+    require(i < Q.shape[0], f"i must pick a query row, 0 to {Q.shape[0] - 1}; got {i}")
+    return Q, K, V, i
+
+
+def permutation(perm: Any, n: int, name: str = "perm") -> np.ndarray:
+    """``perm`` as an integer array that reorders n rows: each of 0 … n-1 exactly once."""
+    order = whole_numbers(perm, name)
+    require(
+        sorted(order) == list(range(n)),
+        f"{name} must list each of the rows 0 … {n - 1} exactly once, e.g. "
+        f"np.random.default_rng(0).permutation({n}); got {order[:12]}",
+    )
+    return np.array(order)
+
+
+def layer_outputs(layer: Any, X: Any, perm: Any) -> tuple:
+    """layer(X[perm]) and layer(X) as float arrays of one row per token, and perm as an array.
+
+    ``layer`` is a function of the tokens X (n, d); ``perm`` a new order of their n rows.
+    """
+    require(
+        callable(layer) and not isinstance(layer, type),
+        f"layer must be a function of the tokens, e.g. np.tanh; got {describe(layer)}",
+        TypeError,
+    )
+    X = float_array(X, "X", ndim=2)
+    perm = permutation(perm, len(X), f"perm (a new order of the {len(X)} rows of X)")
+    outputs = []
+    for Z in (X[perm], X):
+        try:
+            out = layer(Z)
+        except Exception as exc:  # the layer's own error, named with what it was given
+            raise ValueError(
+                f"layer raised {type(exc).__name__} on tokens X of shape {X.shape} (numpy "
+                f"float64): {str(exc)[:120]}. It must take an (n, d) array and return one row "
+                "per token."
+            ) from exc
+        outputs.append(float_array(out, "the layer's output", ndim=(1, 2, 3), finite=False))
+    before, after = outputs
+    require(
+        before.shape == after.shape and len(before) == len(X),
+        f"layer must return one output row per token ({len(X)} rows of X), the same shape "
+        f"for any order; got shapes {before.shape} and {after.shape}",
+    )
+    return before, after, perm
+
+
 # --- attention (04) ---
 
 
@@ -679,6 +759,36 @@ def mask_lengths(lengths, n):
 
 
 # --- scaling (05) ---
+
+
+def weight_rows(weights: Any, name: str = "weights") -> np.ndarray:
+    """Attention weights: non-negative, each row (last axis) summing to 1."""
+    p = float_array(weights, name, ndim=(1, 2, 3))
+    require(
+        np.all(p >= 0),
+        f"{name} must be non-negative (softmax weights); got a minimum of "
+        f"{p.min():.3g}. Pass softmax(scores), not the scores.",
+    )
+    sums = p.sum(axis=-1)
+    require(
+        np.allclose(sums, 1.0, atol=1e-6),
+        f"each row of {name} must sum to 1 (softmax weights); got sums from {sums.min():.3g} "
+        f"to {sums.max():.3g}. Pass softmax(scores).",
+    )
+    return p
+
+
+def query_keys(q: Any, K: Any, d_k: Any) -> tuple:
+    """One query (D,), keys (n_keys, D) of the same width, and 1 ≤ d_k ≤ D components."""
+    q, K = float_array(q, "q", ndim=1), float_array(K, "K", ndim=2)
+    require(
+        K.shape[1] == q.shape[0],
+        f"K has rows of width {K.shape[1]} but q has {q.shape[0]} components: they must match",
+    )
+    d_k = positive_int(d_k, "d_k")
+    require(d_k <= q.shape[0], f"d_k must be between 1 and {q.shape[0]}, got {d_k}")
+    return q, K, d_k
+
 
 # --- transformer (06) ---
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from course_utils import _validate
 from course_utils.attention import attention, softmax
 from course_utils.checks._core import Feedback, call_learner, check_array_cases, checker
 from course_utils.predict import Prediction
@@ -135,8 +136,8 @@ _NUDGE = 0.01  # size of the "almost equivariant" layer's position vectors
 def equivariance_error(layer: Callable[[np.ndarray], np.ndarray], X, perm) -> float:
     """Largest difference between layer(X[perm]) and layer(X)[perm]; about 1e-16 when
     ``layer`` ignores the order of the tokens (rows of X)."""
-    X, perm = np.asarray(X, dtype=float), np.asarray(perm)
-    return float(np.abs(np.asarray(layer(X[perm])) - np.asarray(layer(X))[perm]).max())
+    before, after, perm = _validate.layer_outputs(layer, X, perm)  # layer(X[perm]), layer(X)
+    return float(np.abs(before - after[perm]).max())
 
 
 def _equivariance_layers() -> dict[str, Callable[[np.ndarray], np.ndarray]]:

@@ -13,6 +13,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_utils import _validate
 from course_utils.attention import softmax
 from course_utils.plotting import COLORS
 from course_utils.widgets import show_figure
@@ -24,17 +25,15 @@ DK_CHOICES = (4, 8, 16, 32, 64, 128, 256, 512, 1024)
 
 def entropy(weights) -> np.ndarray:
     """Entropy in nats of each row of attention weights (0·log 0 counts as 0)."""
-    p = np.asarray(weights, dtype=float)
+    p = _validate.weight_rows(weights)
     safe = np.where(p > 0, p, 1.0)
     return -(p * np.log(safe)).sum(axis=-1)
 
 
 def query_and_keys(n_keys: int = 16, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """One query (1024,) and ``n_keys`` keys (n_keys, 1024), components independent N(0, 1)."""
-    if isinstance(n_keys, bool) or not isinstance(n_keys, (int, np.integer)) or n_keys < 2:
-        raise ValueError(
-            f"n_keys must be a whole number ≥ 2 (softmax over one key is always 1), got {n_keys!r}"
-        )
+    n_keys, seed = _validate.size(n_keys, "n_keys", 4096), _validate.seed(seed)
+    _validate.require(n_keys >= 2, f"n_keys must be ≥ 2 (softmax over one key is 1), got {n_keys}")
     rng = np.random.default_rng(seed)
     q = rng.standard_normal(max(DK_CHOICES))  # (1024,)
     K = rng.standard_normal((int(n_keys), max(DK_CHOICES)))  # (n_keys, 1024)
@@ -45,12 +44,7 @@ def weights_for(
     q: np.ndarray, K: np.ndarray, d_k: int, scale: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scores q·k over the first ``d_k`` components (÷ √d_k if ``scale``) and their softmax."""
-    if (
-        isinstance(d_k, bool)
-        or not isinstance(d_k, (int, np.integer))
-        or not 1 <= d_k <= q.shape[-1]
-    ):
-        raise ValueError(f"d_k must be a whole number between 1 and {q.shape[-1]}, got {d_k!r}")
+    (q, K, d_k), scale = _validate.query_keys(q, K, d_k), _validate.flag(scale, "scale")
     scores = K[:, :d_k] @ q[:d_k]  # (n_keys,)
     if scale:
         scores = scores / math.sqrt(d_k)
@@ -66,8 +60,7 @@ def make_scaling_explorer(
     bars (``"bars"``), the summary line (``"label"``), the current ``"weights"`` and the
     figure's one-sentence description (``"alt"``). The score axis is fixed for every d_k.
     """
-    if d_k not in DK_CHOICES:
-        raise ValueError(f"d_k must be one of {DK_CHOICES}, got {d_k!r}")
+    d_k, scale = _validate.one_of(d_k, "d_k", DK_CHOICES), _validate.flag(scale, "scale")
     q, K = query_and_keys(n_keys, seed)
     keys = np.arange(1, n_keys + 1)
 

@@ -14,6 +14,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_utils import _validate
 from course_utils.attention import softmax
 from course_utils.plotting import COLORS, diverging
 from course_utils.widgets import show_figure
@@ -23,25 +24,9 @@ __all__ = ["make_self_attention_explorer", "token_step"]
 STEPS = {1: "1 · scores", 2: "2 · weights", 3: "3 · output"}
 
 
-def _validate(tokens: Sequence[str], Q, K, V) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Q, K, V as float arrays, or a ValueError that says which shape does not fit."""
-    Q, K, V = (np.asarray(a, dtype=float) for a in (Q, K, V))
-    for name, a in (("Q", Q), ("K", K), ("V", V)):
-        if a.ndim != 2:
-            raise ValueError(f"{name} must be a (tokens, features) matrix, got shape {a.shape}")
-    n = len(tokens)
-    if not (Q.shape[0] == K.shape[0] == V.shape[0] == n):
-        raise ValueError(
-            f"{n} tokens but Q, K, V have {Q.shape[0]}, {K.shape[0]}, {V.shape[0]} rows: "
-            "self-attention needs one query, key and value per token"
-        )
-    if Q.shape[1] != K.shape[1]:
-        raise ValueError(f"Q has d_k={Q.shape[1]} but K has d_k={K.shape[1]}: they must match")
-    return Q, K, V
-
-
 def token_step(Q, K, V, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For the query of token ``i``: scores q_i·k_j/√d_k (n,), weights (n,), Σ_j w_j v_j (d_v,)."""
+    Q, K, V, i = _validate.qkv_rows(Q, K, V, i)
     scores = K @ Q[i] / math.sqrt(Q.shape[1])  # (n,)
     weights = softmax(scores)  # (n,)
     return scores, weights, weights @ V  # (d_v,)
@@ -56,15 +41,9 @@ def make_self_attention_explorer(
     (``"score_bars"``, ``"weight_bars"``), the numbers (``"label"``) and the current
     ``"scores"``, ``"weights"`` and ``"output"``.
     """
-    tokens = [str(t) for t in tokens]
-    Q, K, V = _validate(tokens, Q, K, V)
-    if len(set(tokens)) != len(tokens):
-        raise ValueError(f"tokens must be distinct to be picked by name, got {tokens}")
-    token = tokens[-1] if token is None else token
-    if token not in tokens:
-        raise ValueError(f"token must be one of {tokens}, got {token!r}")
-    if step not in STEPS:
-        raise ValueError(f"step must be 1, 2 or 3, got {step!r}")
+    tokens, Q, K, V = _validate.token_vectors_qkv(tokens, Q, K, V)
+    token = _validate.one_of(tokens[-1] if token is None else token, "token", tokens)
+    step = _validate.one_of(step, "step (1, 2 or 3)", tuple(STEPS))
     n, d_k, d_v = len(tokens), Q.shape[1], V.shape[1]
     x = np.arange(n)
 
