@@ -64,7 +64,7 @@ def test_fuzz_the_widget_functions(name):
     valid = {"tokens": TOKENS, "X": X, "W_Q": W, "W_K": W, "W_V": W, "part": "K", "token": "Der"}
     same = [(a, s) for a in ("X", "W_Q", "W_K", "W_V") for s in ("a list", "float32", "int")]
     allowed = [*same, ("token", "None"), ("tokens", "a tuple")]
-    report = fuzz(getattr(module, name), valid, allowed=allowed, name=name)
+    report = fuzz(getattr(module, name), valid, allowed=allowed, name=name, timeout=30)
     plt.close("all")
     assert_all_kind(report)
 
