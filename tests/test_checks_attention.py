@@ -1,4 +1,4 @@
-"""The bug zoo of notebook 04's checkers: every real slip rejected by name, every valid way accepted.
+"""The bug zoo of 04's checkers: every real slip rejected by name, every valid way accepted.
 
 Also: the checkers never crash on odd return values, and every choice of every 04 prediction
 goes through ``reveal``.
