@@ -14,7 +14,10 @@ import torch.nn.functional as F
 from course_utils.bert import mask_tokens
 from course_utils.checks import Feedback
 from course_utils.checks.bert import (
+    FINE_TUNE,
     N_SPECIAL,
+    NEGATION,
+    PREDICTIONS,
     VOCAB_SIZE,
     _exact_rules,
     _independence,
@@ -24,6 +27,7 @@ from course_utils.checks.bert import (
     check_mask_tokens,
     check_mlm_loss,
 )
+from course_utils.predict import Guess, reveal
 
 
 # ----------------------------------------------------------------------------- masking: valid
@@ -387,3 +391,31 @@ def test_loss_indexing_with_minus_100_gets_advice():
 def test_loss_checker_never_crashes(answer):
     feedback = check_mlm_loss(lambda logits, labels: answer)
     assert isinstance(feedback, Feedback) and not feedback.passed
+
+
+# ----------------------------------------------------------------------------- predictions
+
+MEASURED = {  # one measurement that makes each choice right
+    FINE_TUNE.id: {"fine": 0.22, "same": 0.0, "scratch": -0.3},
+    NEGATION.id: {
+        "own": {"own": 0.6, "others": 0.1, "rest": 0.3},
+        "others": {"own": 0.1, "others": 0.7, "rest": 0.2},
+        "rest": {"own": 0.27, "others": 0.19, "rest": 0.54},
+    },
+}
+
+
+@pytest.mark.parametrize("prediction", PREDICTIONS, ids=lambda p: p.id)
+def test_every_choice_of_every_prediction_is_answered(prediction, capsys):
+    assert set(MEASURED[prediction.id]) == set(prediction.choices)
+    for right, measured in MEASURED[prediction.id].items():
+        assert prediction.right_key(measured) == right
+        for choice in prediction.choices:
+            guess = Guess(prediction)
+            guess.choice = choice
+            reveal(guess, measured=measured, shown="the measurement")
+            out = capsys.readouterr().out
+            assert ("right!" in out) == (choice == right), out
+            assert all(prediction.explanations[k] in out for k in prediction.choices)
+        reveal(prediction, measured=measured, shown="the measurement")  # no guess made
+        assert "No prediction locked in yet" in capsys.readouterr().out
