@@ -1225,12 +1225,9 @@ def bert_sizes(
         "d_ff": d_ff,
         "max_len": max_len,
     }
-    checked = {name: bert_count(value, name) for name, value in sizes.items()}
-    require(
-        checked["d_model"] % checked["n_heads"] == 0,
-        f"d_model={d_model} is not divisible by n_heads={n_heads}: each head gets "
-        "d_model / n_heads features. Choose n_heads from the divisors of d_model.",
-    )
+    for name, value in sizes.items():
+        bert_count(value, name)
+    heads(d_model, n_heads)  # the transformer section's check: n_heads divides d_model
     fraction(dropout, "dropout")
 
 
