@@ -82,6 +82,7 @@ def test_rnn_step_right_answers_pass():
         (lambda x, h, W_x, W_h, b: np.tanh(W_x @ x + W_h @ h + b)[:2], "shape"),
         (lambda x, h, W_x, W_h, b: np.tanh(W_x @ x + W_h @ h + b) * 1.1, "wrong values"),
         (lambda x, h, W_x, W_h, b: np.tanh(W_h @ x + W_x @ h + b), "W_x and W_h are swapped"),
+        (lambda x, h, W_x, W_h, b: np.tanh(W_x * x + W_h * h + b), "element by element"),
         (
             lambda x, h, W_x, W_h, b: np.tanh(W_x @ x) + np.tanh(W_h @ h) + np.tanh(b),
             "each term separately",

@@ -132,6 +132,8 @@ def _rnn_mistakes(x, h, W_x, W_h, b) -> dict:
         "memory.": lambda: np.tanh(W_x @ x + b),
         "the input x_t is missing: add W_x @ x.": lambda: np.tanh(W_h @ h + b),
         "the bias b is missing.": lambda: np.tanh(W_x @ x + W_h @ h),
+        "you used `*`, which multiplies element by element (and broadcasts to a matrix); a "
+        "matrix times a vector is W_x @ x, and W_h @ h.": lambda: np.tanh(W_x * x + W_h * h + b),
         "W_x and W_h are swapped: W_x (H × d) multiplies the input x, W_h (H × H) the previous "
         "state h.": lambda: np.tanh(W_h @ x + W_x @ h + b),
         "the tanh is applied to each term separately; it squashes the sum: "

@@ -200,9 +200,9 @@ def distance_alt(distances, curves: Mapping[str, Sequence[float]], distance: int
     worst = max(reading, key=lambda name: reading[name][1])
     best = min(reading, key=lambda name: reading[name][1])
     return (
-        f"After {distance} steps the {worst} keeps {reading[worst][0]:.0e} of token 1's gradient "
-        f"({reading[worst][1]:.1g}× less than at distance {int(np.asarray(distances)[0])}); "
-        f"the {best} loses least ({reading[best][1]:.2g}×)."
+        f"After {distance} steps, '{worst}' keeps {reading[worst][0]:.0e} of token 1's gradient "
+        f"({reading[worst][1]:.1g}× less than at distance {int(distances[0])}), while "
+        f"'{best}' loses least: {reading[best][1]:.2g}×."
     )
 
 
