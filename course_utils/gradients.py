@@ -21,9 +21,6 @@ import torch
 from course_utils._validate import describe, size, whole_numbers
 from course_utils._validate import seed as valid_seed
 from course_utils.rnn import SequenceModel
-from course_utils.rnn import (
-    tanh_rnn as tanh_rnn,  # notebook 03 imports it from here; it lives in rnn
-)
 
 __all__ = ["gradient_norm_to_first_token", "gradient_norms_by_distance"]
 

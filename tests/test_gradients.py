@@ -121,12 +121,6 @@ def test_fast_batched_path_equals_the_generic_loop():
         assert fast == pytest.approx(slow, rel=1e-6)
 
 
-def test_notebook_03_can_still_import_tanh_rnn_from_here():
-    from course_utils import gradients, rnn
-
-    assert gradients.tanh_rnn is rnn.tanh_rnn
-
-
 # ------------------------------------------------------------------ fuzz: every bad input is named
 def test_fuzz_the_measurement():
     from fuzz import assert_all_kind, fuzz, public_callables
