@@ -22,9 +22,9 @@ def torch_masks(attn_mask=None, key_padding_mask=None, n_heads: int = 1):
 
     A per-example ``(B, n_q, n_k)`` attn_mask becomes torch's ``(B·h, n_q, n_k)``.
     """
-    attn_mask, key_padding_mask = val.masks(attn_mask, key_padding_mask)
+    attn_mask, key_padding_mask = val.mask_pair(attn_mask, key_padding_mask)
     if attn_mask is not None and attn_mask.dim() == 3:  # (B, n_q, n_k) → (B·h, n_q, n_k)
-        attn_mask = attn_mask.repeat_interleave(val.positive_int(n_heads, "n_heads"), dim=0)
+        attn_mask = attn_mask.repeat_interleave(val.model_size(n_heads, "n_heads"), dim=0)
     flip = lambda m: None if m is None else ~m  # noqa: E731
     return flip(attn_mask), flip(key_padding_mask)
 

@@ -34,19 +34,25 @@ __all__ = [
 
 
 def split_heads(x: torch.Tensor, n_heads: int) -> torch.Tensor:
-    """(B, n, d_model) → (B, h, n, d_k): head i gets features i·d_k … (i+1)·d_k − 1."""
+    """(B, n, d_model) → (B, h, n, d_k): head i gets features i·d_k … (i+1)·d_k − 1.
+
+    A pure reshape: NaN and inf pass through unchanged.
+    """
+    x, n_heads = val.split_input(x, n_heads)
     B, n, d_model = x.shape
     return x.reshape(B, n, n_heads, d_model // n_heads).transpose(1, 2)  # (B, h, n, d_k)
 
 
 def merge_heads(x: torch.Tensor) -> torch.Tensor:
-    """(B, h, n, d_k) → (B, n, h·d_k): the heads' outputs side by side again."""
+    """(B, h, n, d_k) → (B, n, h·d_k): the heads' outputs side by side again (NaN passes through)."""
+    x = val.heads_tensor(x)
     B, h, n, d_k = x.shape
     return x.transpose(1, 2).reshape(B, n, h * d_k)  # (B, n, d_model)
 
 
 def combine_masks(attn_mask=None, key_padding_mask=None) -> torch.Tensor | None:
     """Both course masks (True = may attend) as one that broadcasts to (B, h, n_q, n_k), or None."""
+    attn_mask, key_padding_mask = val.mask_pair(attn_mask, key_padding_mask)
     mask = None
     if attn_mask is not None:  # (n_q, n_k) stays, (B, n_q, n_k) → (B, 1, n_q, n_k)
         mask = attn_mask if attn_mask.dim() == 2 else attn_mask[:, None]
@@ -62,6 +68,7 @@ class MultiHeadAttention(nn.Module):
     def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True):
         super().__init__()
         self.d_model, self.n_heads = val.heads(d_model, n_heads)
+        bias = val.flag(bias, "bias")
         self.d_k = self.d_model // self.n_heads
         self.q_proj = nn.Linear(self.d_model, self.d_model, bias=bias)  # W_Q of all heads
         self.k_proj = nn.Linear(self.d_model, self.d_model, bias=bias)  # W_K
@@ -90,7 +97,7 @@ class FeedForward(nn.Module):
 
     def __init__(self, d_model: int, d_ff: int, activation: str = "relu", dropout: float = 0.0):
         super().__init__()
-        d_model, d_ff = val.positive_int(d_model, "d_model"), val.positive_int(d_ff, "d_ff")
+        d_model, d_ff = val.model_size(d_model, "d_model"), val.model_size(d_ff, "d_ff")
         self.linear1 = nn.Linear(d_model, d_ff)
         act = val.one_of(activation, "activation", ("relu", "gelu"))
         self.activation = nn.ReLU() if act == "relu" else nn.GELU()
@@ -99,6 +106,7 @@ class FeedForward(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(..., d_model) → (..., d_model), the same function applied to every position alone."""
+        x = val.feature_tensor(x, self, self.linear1.in_features)
         return self.linear2(self.dropout(self.activation(self.linear1(x))))  # (..., d_model)
 
 
@@ -123,7 +131,7 @@ class TransformerBlock(nn.Module):
         self.ff = FeedForward(d_model, d_ff, activation=activation, dropout=dropout)
         self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
         self.dropout1, self.dropout2 = nn.Dropout(dropout), nn.Dropout(dropout)
-        self.norm_first = bool(norm_first)
+        self.norm_first = val.flag(norm_first, "norm_first")
         self.attn_weights: torch.Tensor | None = None  # (B, h, n, n) of the last forward
 
     def _self_attention(self, x, attn_mask, key_padding_mask) -> torch.Tensor:
@@ -146,7 +154,7 @@ class TransformerBlock(nn.Module):
 
 def sinusoidal_positional_encoding(n_positions: int, d_model: int) -> torch.Tensor:
     """(n_positions, d_model): PE[pos, 2i] = sin(pos/10000^(2i/d_model)), PE[pos, 2i+1] = cos(…)."""
-    n, d = val.positive_int(n_positions, "n_positions"), val.positive_int(d_model, "d_model")
+    n, d = val.model_size(n_positions, "n_positions"), val.model_size(d_model, "d_model")
     pos = torch.arange(n, dtype=torch.float64)[:, None]  # (n, 1)
     two_i = torch.arange(0, d, 2, dtype=torch.float64)  # (ceil(d/2),): 0, 2, 4, …
     angle = pos / 10000.0 ** (two_i / d)  # (n, ceil(d/2))
@@ -179,8 +187,8 @@ class TransformerEncoder(nn.Module):
     ):
         super().__init__()
         self.d_model, _ = val.heads(d_model, n_heads)
-        self.vocab_size = val.positive_int(vocab_size, "vocab_size")
-        self.max_len = val.positive_int(max_len, "max_len")
+        self.vocab_size = val.model_size(vocab_size, "vocab_size")
+        self.max_len = val.model_size(max_len, "max_len")
         self.embedding = nn.Embedding(self.vocab_size, d_model)
         nn.init.normal_(self.embedding.weight, std=d_model**-0.5)  # × √d_model → unit scale
         pe = sinusoidal_positional_encoding(self.max_len, d_model)  # (max_len, d_model)
@@ -188,7 +196,7 @@ class TransformerEncoder(nn.Module):
         self.dropout = nn.Dropout(val.fraction(dropout, "dropout"))
         self.blocks = nn.ModuleList(
             TransformerBlock(d_model, n_heads, d_ff, dropout, norm_first, activation)
-            for _ in range(val.positive_int(n_layers, "n_layers"))
+            for _ in range(val.model_size(n_layers, "n_layers"))
         )
         self.final_norm = nn.LayerNorm(d_model) if norm_first else nn.Identity()
 

@@ -359,3 +359,20 @@ def test_notebook_attention_dropout_matches_package(notebook):
     got = ours(x)[0]
     torch.manual_seed(9)
     assert torch.allclose(got, package(x)[0], atol=1e-6)
+
+
+# ----------------------------------------------------------------------------- fuzz
+def test_fuzz_every_public_helper_gets_a_clear_message():
+    """Bad input to any public helper of 06 gets a ValueError/TypeError naming the argument."""
+    from fuzz import assert_all_kind, public_callables
+    from fuzz_transformer_spec import reports
+
+    from course_utils import torch_interop
+    from course_utils import transformer as tr
+    from course_utils.widgets import transformer as widgets
+
+    done = reports(tr, torch_interop, widgets)
+    covered = {r.name.split(".")[0] for r in done}
+    for module in (tr, torch_interop, widgets):
+        assert set(public_callables(module)) <= covered, module.__name__
+    assert_all_kind(*done)

@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from course_utils.checks._core import Feedback, as_array, call_learner, compare, first_match
+from course_utils.checks._core import Feedback, check_array_cases, checker
 from course_utils.predict import Prediction
-from course_utils.transformer import sinusoidal_positional_encoding, split_heads
+from course_utils.transformer import merge_heads, sinusoidal_positional_encoding, split_heads
 
 __all__ = [
     "HEADS_16_VS_4",
@@ -77,13 +77,19 @@ HEADS_16_VS_4 = Prediction(
 
 PREDICTIONS = [HEAD_PARAMETERS, HEADS_16_VS_4]
 
-# (B, n, d_model, h): n, h and d_k all differ, so a swapped axis always shows in the shape.
-CASES = [(2, 3, 8, 4), (2, 5, 12, 3)]
+# (B, n, d_model, h): n, h and d_k all differ in every case, so a swapped axis shows in the shape;
+# the first case is easy, the later ones change every size (a hard-coded number shows there).
+CASES = [(2, 3, 8, 4), (2, 5, 12, 3), (1, 4, 6, 2), (3, 2, 30, 5)]
 
 NOT_CONTIGUOUS = (
     "after .transpose the tensor's memory is no longer in row order, so .view cannot reshape "
     "it: use .reshape(...) (or .contiguous().view(...)) instead."
 )
+FLOAT_SIZE = (
+    "a size is a float: d_model / n_heads gives e.g. 2.0, but reshape needs whole numbers. "
+    "Use integer division, d_model // n_heads."
+)
+HARD_CODED = " It worked on the first case: did you hard-code a size instead of reading it from {}?"
 
 
 def _input(B: int, n: int, d_model: int) -> torch.Tensor:
@@ -92,6 +98,18 @@ def _input(B: int, n: int, d_model: int) -> torch.Tensor:
     t = torch.arange(n, dtype=torch.float32)[None, :, None]
     f = torch.arange(d_model, dtype=torch.float32)[None, None, :]
     return 100 * b + 10 * t + f / 100  # (B, n, d_model)
+
+
+def _named(feedback: Feedback | None) -> Feedback | None:
+    """Replace torch's wording of two common errors by the slip behind it."""
+    if feedback is None or feedback.passed:
+        return feedback
+    text = feedback.message
+    if "view size is not compatible" in text:
+        return Feedback(False, NOT_CONTIGUOUS)
+    if "must be tuple of ints" in text and "float" in text:
+        return Feedback(False, FLOAT_SIZE)
+    return feedback
 
 
 def _split_mistakes(x: torch.Tensor, h: int) -> dict:
@@ -113,9 +131,21 @@ def _split_mistakes(x: torch.Tensor, h: int) -> dict:
         "torch.nn.MultiheadAttention does.": lambda: (
             x.reshape(B, n, d_k, h).permute(0, 3, 1, 2).numpy()
         ),
-        "the last two axes are swapped: the shape must be (B, h, n, d_k), use .transpose(1, 2), "
-        "not a transpose that moves d_k.": lambda: (
+        "the last two axes are swapped, (B, h, d_k, n): the shape must be (B, h, n, d_k); use "
+        ".transpose(1, 2), not a transpose that moves d_k.": lambda: (
             x.reshape(B, n, h, d_k).permute(0, 2, 3, 1).numpy()
+        ),
+        "you swapped the batch axis with the heads (.transpose(0, 2)): keep the batch in front "
+        "and swap the token and head axes, .transpose(1, 2).": lambda: (
+            x.reshape(B, n, h, d_k).transpose(0, 2).numpy()
+        ),
+        "the head axis is in front of the batch, (h, B, n, d_k) (e.g. torch.stack(chunks, "
+        "dim=0)): keep the batch first, (B, h, n, d_k); stack the chunks with dim=1.": lambda: (
+            x.reshape(B, n, h, d_k).permute(2, 0, 1, 3).numpy()
+        ),
+        "the result is (B, n, d_k, h): you moved the wrong axis. Reshape to (B, n, h, d_k), "
+        "then .transpose(1, 2) swaps the tokens and the heads.": lambda: (
+            x.reshape(B, n, h, d_k).transpose(2, 3).numpy()
         ),
     }
 
@@ -135,106 +165,67 @@ def _merge_mistakes(heads: torch.Tensor) -> dict:
         "transpose(1, 2) to (B, n, h, d_k) and then reshape, without moving d_k.": lambda: (
             heads.permute(0, 2, 3, 1).reshape(B, n, h * d_k).numpy()
         ),
+        "transpose(2, 3) swaps the tokens and the features inside each head; the axis to move "
+        "is the head axis: .transpose(1, 2), then .reshape(B, n, h * d_k).": lambda: (
+            heads.transpose(2, 3).reshape(B, n, h * d_k).numpy()
+        ),
         "you added the heads up; merging concatenates them side by side (B, n, h·d_k), and W_O "
         "then mixes them.": lambda: heads.sum(1).numpy(),
         "you averaged the heads; merging concatenates them side by side (B, n, h·d_k), and W_O "
         "then mixes them.": lambda: heads.mean(1).numpy(),
+        "the heads are stacked along the tokens, (B, h·n, d_k) (torch.cat(..., dim=1)): "
+        "concatenate them along the features, dim=-1.": lambda: torch.cat(
+            list(heads.unbind(1)), dim=1
+        ).numpy(),
+        "you flattened the tokens too, (B, n·h·d_k): after .transpose(1, 2) flatten only the "
+        "last two axes, .flatten(2) or .reshape(B, n, h * d_k).": lambda: (
+            heads.transpose(1, 2).flatten(1).numpy()
+        ),
     }
 
 
-def _run(fn, args: tuple, name: str, description: str) -> tuple[np.ndarray | None, Feedback | None]:
-    """Call the learner's function on fresh copies and turn the result into an array."""
-    result, problem = call_learner(
-        fn, *(a.clone() if isinstance(a, torch.Tensor) else a for a in args), name=name
-    )
-    if problem:
-        if "view size is not compatible" in problem.message:
-            return None, Feedback(False, f"On {description}: {NOT_CONTIGUOUS}")
-        return None, Feedback(False, f"On {description}: {problem.message}")
-    return as_array(result, "the result")
-
-
-def _verdict(
-    got: np.ndarray,
-    expected: np.ndarray,
-    mistakes: dict,
-    description: str,
-    shape_hint: str,
-    first_case: bool,
-) -> Feedback | None:
-    """None when ``got`` is right; else the most helpful Feedback we can give."""
-    if compare(got, expected) is None:
-        return None
-    hint = first_match(got, mistakes)
-    if hint:
-        return Feedback(False, f"On {description}: {hint}")
-    if got.shape != expected.shape:
-        extra = (
-            ""
-            if first_case
-            else " It worked on the first case: did you hard-code a size instead of reading it from x.shape / n_heads?"
-        )
-        return Feedback(
-            False,
-            f"On {description} the result has shape {got.shape}, expected "
-            f"{expected.shape} {shape_hint}.{extra}",
-        )
-    return Feedback(False, f"On {description}: " + compare(got, expected, "the result").message)
-
-
+@checker("06")
 def check_split_heads(fn) -> Feedback:
     """Check a learner's ``fn(x, n_heads)``: (B, n, d_model) → (B, h, n, d_k)."""
-    for k, (B, n, d, h) in enumerate(CASES):
-        description = f"x of shape ({B}, {n}, {d}) with n_heads={h}"
-        x = _input(B, n, d)
-        got, problem = _run(fn, (x, h), "your split_heads", description)
-        if problem:
-            return problem
-        problem = _verdict(
-            got,
-            split_heads(x, h).numpy(),
-            _split_mistakes(x, h),
-            description,
-            "= (B, h, n, d_k)",
-            k == 0,
-        )
-        if problem:
-            return problem
-    return Feedback(
+    cases = [(f"x of shape ({B}, {n}, {d}) with n_heads={h}", (_input(B, n, d), h))
+             for B, n, d, h in CASES]  # fmt: skip
+    problem = check_array_cases(
+        fn, cases, lambda x, h: split_heads(x, h).numpy(), _split_mistakes,
+        name="your split_heads", what="the result",
+        shape_advice="expected (B, h, n, d_k), with d_k = d_model // n_heads."
+        + HARD_CODED.format("x.shape and n_heads"),
+        later_failure_advice="Did you hard-code a size? Read every size from x.shape and n_heads.", easy="x of shape (2, 3, 8)",
+    )  # fmt: skip
+    return _named(problem) or Feedback(
         True,
-        "split_heads gives each head its own contiguous slice of every token's "
-        "features, with the head axis in front: (B, h, n, d_k).",
+        "split_heads gives each head its own contiguous slice of every token's features, "
+        "with the head axis in front: (B, h, n, d_k).",
     )
 
 
+@checker("06")
 def check_merge_heads(fn) -> Feedback:
     """Check a learner's ``fn(heads)``: (B, h, n, d_k) → (B, n, h·d_k), the inverse of the split."""
-    for k, (B, n, d, h) in enumerate(CASES):
+    cases = []
+    for B, n, d, h in CASES:
         heads = split_heads(_input(B, n, d), h).contiguous()  # (B, h, n, d_k)
-        description = f"heads of shape {tuple(heads.shape)}"
-        got, problem = _run(fn, (heads,), "your merge_heads", description)
-        if problem:
-            return problem
-        problem = _verdict(
-            got,
-            _input(B, n, d).numpy(),
-            _merge_mistakes(heads),
-            description,
-            "= (B, n, h·d_k)",
-            k == 0,
-        )
-        if problem:
-            return problem
-    return Feedback(
+        cases.append((f"heads of shape {tuple(heads.shape)}", (heads,)))
+    problem = check_array_cases(
+        fn, cases, lambda heads: merge_heads(heads).numpy(), _merge_mistakes,
+        name="your merge_heads", what="the result",
+        shape_advice="expected (B, n, h·d_k)." + HARD_CODED.format("x.shape"),
+        later_failure_advice="Did you hard-code a size? Read every size from x.shape.", easy="heads of shape (2, 4, 3, 2)",
+    )  # fmt: skip
+    return _named(problem) or Feedback(
         True,
-        "merge_heads puts the heads back side by side, (B, n, h·d_k), and "
-        "undoes split_heads exactly.",
+        "merge_heads puts the heads back side by side, (B, n, h·d_k), and undoes split_heads "
+        "exactly.",
     )
 
 
 # ----------------------------------------------------------------------------- positional encoding
 # (n_positions, d_model): different sizes, so a hard-coded size or a transposed result shows.
-PE_CASES = [(6, 8), (11, 16)]
+PE_CASES = [(6, 8), (11, 16), (3, 4), (20, 10)]
 
 
 def _pe(
@@ -246,6 +237,7 @@ def _pe(
     halves: bool = False,
     start: int = 0,
     multiply: bool = False,
+    sines_only: bool = False,
 ) -> np.ndarray:
     """The encoding built by hand, for its usual wrong variants (the reference is the package's)."""
     pos = np.arange(start, start + n, dtype=float)[:, None]  # (n, 1)
@@ -253,6 +245,8 @@ def _pe(
     e = two_i / d if exponent is None else exponent(two_i, d)
     angle = pos * 10000.0**e if multiply else pos / 10000.0**e  # (n, d/2)
     first, second = (np.cos(angle), np.sin(angle)) if swap else (np.sin(angle), np.cos(angle))
+    if sines_only:
+        second = first
     if halves:
         return np.concatenate([first, second], axis=1)
     pe = np.zeros((n, d))
@@ -260,81 +254,67 @@ def _pe(
     return pe
 
 
-def _pe_mistakes(n: int, d: int) -> dict:
-    """Known wrong encodings, each with the advice that fixes it."""
-    feature_index = np.zeros((n, d))
+def _by_feature(n: int, d: int, exponent) -> np.ndarray:
+    """sin on even, cos on odd features, with the exponent built from the feature number j."""
     pos = np.arange(n, dtype=float)[:, None]
     j = np.arange(d, dtype=float)[None, :]
-    feature_index[:, 0::2] = np.sin(pos / 10000.0 ** (j[:, 0::2] / d))
-    feature_index[:, 1::2] = np.cos(pos / 10000.0 ** (j[:, 1::2] / d))
+    angle = pos / 10000.0 ** exponent(j, d)  # (n, d)
+    pe = np.zeros((n, d))
+    pe[:, 0::2], pe[:, 1::2] = np.sin(angle[:, 0::2]), np.cos(angle[:, 1::2])
+    return pe
+
+
+def _pe_mistakes(n: int, d: int) -> dict:
+    """Known wrong encodings, each with the advice that fixes it."""
     return {
         "sin and cos are swapped: the even features (0, 2, 4, …) hold the sine, the odd ones "
         "(1, 3, 5, …) the cosine.": lambda: _pe(n, d, swap=True),
         "the cosine features use their own index in the exponent (2i+1 instead of 2i): a sin "
         "feature and the cos feature next to it must share one frequency, "
-        "pos / 10000^(2i/d_model), so that together they form one turning clock hand.": lambda: (
-            feature_index
-        ),
+        "pos / 10000^(2i/d_model), so that together they form one turning clock hand.":
+            lambda: _by_feature(n, d, lambda j, dd: j / dd),
+        "the exponent uses 2j/d_model with j the feature number (0 … d_model−1); the 2i of the "
+        "formula is the even feature number, so feature j uses 2·(j // 2) / d_model.":
+            lambda: _by_feature(n, d, lambda j, dd: 2 * j / dd),
         "the exponent uses i/d_model instead of 2i/d_model, so the waves turn too slowly. With "
         "i counting pairs (0, 1, 2, …), the exponent is 2i/d_model; equivalently use the even "
-        "feature numbers 0, 2, 4, … divided by d_model.": lambda: _pe(
-            n, d, exponent=lambda two_i, dd: (two_i / 2) / dd
-        ),
+        "feature numbers 0, 2, 4, … divided by d_model.":
+            lambda: _pe(n, d, exponent=lambda two_i, dd: (two_i / 2) / dd),
+        "the exponent is always 0, so every pair turns at the same speed: integer division "
+        "(2i // d_model) rounds it down. Use /, a float division.":
+            lambda: _pe(n, d, exponent=lambda two_i, dd: np.floor(two_i / dd)),
         "all the sines come first and then all the cosines, [sin | cos]. Some libraries use "
         "that layout, but the paper interleaves them: feature 2i is a sine, feature 2i+1 the "
-        "cosine of the same angle (pe[:, 0::2] = …, pe[:, 1::2] = …).": lambda: _pe(
-            n, d, halves=True
-        ),
+        "cosine of the same angle (pe[:, 0::2] = …, pe[:, 1::2] = …).": lambda: _pe(n, d, halves=True),
+        "every feature holds a sine; the odd features (1, 3, 5, …) hold the cosine of the same "
+        "angle as their left neighbour.": lambda: _pe(n, d, sines_only=True),
         "the positions start at 1; they start at 0, so the first row is sin(0) = 0, cos(0) = 1 "
         "alternating: use np.arange(n_positions).": lambda: _pe(n, d, start=1),
         "you multiplied the position by 10000^(2i/d_model); divide by it instead, "
-        "pos / 10000^(2i/d_model), so that the later features turn slowly.": lambda: _pe(
-            n, d, multiply=True
-        ),
-        "the result is transposed: return shape (n_positions, d_model), one row per position.": lambda: (
-            _pe(n, d).T
-        ),
-    }
+        "pos / 10000^(2i/d_model), so that the later features turn slowly.":
+            lambda: _pe(n, d, multiply=True),
+        "the result is transposed: return shape (n_positions, d_model), one row per position.":
+            lambda: _pe(n, d).T,
+    }  # fmt: skip
 
 
+@checker("06")
 def check_positional_encoding(fn) -> Feedback:
     """Check a learner's ``fn(n_positions, d_model)`` against the paper's sinusoidal encoding."""
-    for k, (n, d) in enumerate(PE_CASES):
-        description = f"n_positions={n}, d_model={d}"
-        result, problem = call_learner(fn, n, d, name="your positional_encoding")
-        if problem:
-            return Feedback(False, f"With {description}: {problem.message}")
-        got, problem = as_array(result, "the result")
-        if problem:
-            return Feedback(False, f"With {description}: {problem.message}")
-        expected = sinusoidal_positional_encoding(n, d).double().numpy()  # the package reference
-        if compare(got, expected, atol=1e-5) is None:
-            continue
-        hint = first_match(got, _pe_mistakes(n, d))
-        if hint:
-            return Feedback(False, f"With {description}: {hint}")
-        if got.shape != expected.shape:
-            extra = (
-                ""
-                if k == 0
-                else " It worked on the first case: did you hard-code a size instead of using the arguments?"
-            )
-            return Feedback(
-                False,
-                f"With {description} the result has shape {got.shape}, expected "
-                f"{expected.shape} = (n_positions, d_model).{extra}",
-            )
-        rows = np.flatnonzero(~np.isclose(got, expected, atol=1e-5).all(axis=1))
-        cols = np.flatnonzero(~np.isclose(got, expected, atol=1e-5).all(axis=0))
-        return Feedback(
-            False,
-            f"With {description}: right shape, wrong values in positions "
-            f"{rows[:5].tolist()} and features {cols[:5].tolist()} (counting from 0). "
-            "Row 0 must alternate 0, 1, 0, 1, …; check the formula "
-            "sin/cos(pos / 10000^(2i/d_model)) for those entries.",
-        )
-    return Feedback(
+    cases = [(f"n_positions={n}, d_model={d}", (n, d)) for n, d in PE_CASES]
+    problem = check_array_cases(
+        fn, cases, lambda n, d: sinusoidal_positional_encoding(n, d).double().numpy(), _pe_mistakes,
+        name="your positional_encoding", what="the result",
+        shape_advice="expected (n_positions, d_model), one row per position."
+        + HARD_CODED.format("the arguments n_positions and d_model"),
+        later_failure_advice="Did you hard-code a size? Use the arguments n_positions and d_model.",
+        easy="n_positions=6, d_model=8",
+    )  # fmt: skip
+    if problem is not None and "wrong values" in problem.message:
+        return Feedback(False, problem.message + " Row 0 must alternate 0, 1, 0, 1, …; check "
+                        "sin/cos(pos / 10000^(2i/d_model)) feature by feature.")  # fmt: skip
+    return problem or Feedback(
         True,
-        "your encoding matches the paper's: sines on the even features, cosines on "
-        "the odd ones, each pair turning at its own speed pos / 10000^(2i/d_model).",
+        "your encoding matches the paper's: sines on the even features, cosines on the odd "
+        "ones, each pair turning at its own speed pos / 10000^(2i/d_model).",
     )

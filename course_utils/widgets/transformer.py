@@ -21,28 +21,7 @@ def as_head_maps(maps) -> list[np.ndarray]:
     Accepts what ``TransformerEncoder.attention_maps()`` returns (tensors (B, h, n, n) with B = 1)
     or arrays (h, n, n).
     """
-    if isinstance(maps, (np.ndarray,)) or hasattr(maps, "detach"):
-        maps = [maps]
-    if not isinstance(maps, Sequence) or len(maps) == 0:
-        raise ValueError(
-            "maps must be a list with one attention map per layer, e.g. model.attention_maps()"
-        )
-    out = []
-    for i, m in enumerate(maps):
-        a = np.asarray(m.detach().cpu() if hasattr(m, "detach") else m, dtype=float)
-        if a.ndim == 4:
-            if a.shape[0] != 1:
-                raise ValueError(
-                    f"layer {i + 1}'s maps hold a batch of {a.shape[0]} inputs; pick one, "
-                    "e.g. [m[0] for m in model.attention_maps()]"
-                )
-            a = a[0]
-        if a.ndim != 3 or a.shape[1] != a.shape[2]:
-            raise ValueError(f"layer {i + 1}'s map has shape {a.shape}; expected (heads, n, n)")
-        out.append(a)
-    if len({a.shape for a in out}) != 1:
-        raise ValueError("every layer must have the same number of heads and positions")
-    return out
+    return val.head_maps(maps)
 
 
 def describe_head(weights) -> str:
@@ -80,13 +59,8 @@ def make_head_picker(
     label per position; ``layer``/``head`` (counted from 0): what it shows first.
     Returns ``(ui, state)``; ``state["shown"]`` holds what is drawn.
     """
-    layers = as_head_maps(maps)
+    layers, tokens, title = val.head_picker(maps, tokens, title)
     n_heads, n, _ = layers[0].shape
-    tokens = [str(t) for t in tokens]
-    if len(tokens) != n:
-        raise ValueError(
-            f"got {len(tokens)} token labels for {n} positions: give one label per position"
-        )
     first_layer, first_head = (
         val.picked(layer, "layer", len(layers)),
         val.picked(head, "head", n_heads),
@@ -118,7 +92,8 @@ def make_head_picker(
             "description": text,
         }
         caption.value = f"<b>Layer {layer.value + 1}, head {head.value + 1}</b>: {text}"
-        fig, ax = plt.subplots(figsize=(6.4, 5.2), layout="constrained")
+        fig, ax = plt.subplots(figsize=(6.4, 5.2), layout="none")  # no layout engine: ~60 ms faster
+        fig.subplots_adjust(left=0.14, right=0.95, bottom=0.14, top=0.92)
         heatmap(
             w,
             tokens,
@@ -132,7 +107,8 @@ def make_head_picker(
             colorbar_label="attention weight",
             title=f"{title}layer {layer.value + 1}, head {head.value + 1}",
         )
-        show_figure(output, fig)
+        show_figure(output, fig, alt=f"Attention map of layer {layer.value + 1}, head "
+                    f"{head.value + 1}: {text}.")  # fmt: skip
 
     layer.observe(update, names="value")
     head.observe(update, names="value")
