@@ -1,6 +1,8 @@
 """Each notebook runs in a real JupyterLab: every code cell executes without an error, its
-widgets render, and moving one of them changes what the learner sees. A screenshot of the
-moved widget goes to build/screenshots/NAME.png; timings to build/screenshots/timings.txt."""
+widgets render, and moving each explorer changes what the learner sees within 250 ms (input to
+changed output, median of three moves); in one notebook a prediction is locked in and the
+experiment's answer names it. A screenshot of the moved widget goes to
+build/screenshots/NAME.png; timings to build/screenshots/timings.txt."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ from conftest import ROOT, SCREENSHOTS
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 RUN_TIMEOUT_S = 240  # one notebook; each runs in <= 60 s on 2 cores, Lab adds a little
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+UPDATE_LIMIT_S = 0.25  # a widget answers a move within 250 ms
+PREDICTION_NOTEBOOK = "05"  # where the test makes one prediction and reads its answer
+LOCK_BUTTON = "Lock in my guess"
 
 # The notebook panel as the app sees it (needs --LabApp.expose_app_in_browser).
 PANEL = "window.jupyterapp && window.jupyterapp.shell.currentWidget"
@@ -181,6 +186,66 @@ def visible_change(page, index: int, controls: list[dict]) -> dict | None:
     return None
 
 
+def update_seconds(page, index: int, control: dict, moves: int = 3) -> float:
+    """Median time from operating ``control`` to a changed output, over ``moves`` moves."""
+    changed = f"([i, before]) => ({SIGNATURE_JS})([i]) !== before"
+    times = []
+    for _ in range(moves):
+        before = page.evaluate(SIGNATURE_JS, [index])
+        start = time.perf_counter()
+        move(page, control)
+        page.wait_for_function(changed, arg=[index, before], polling="raf", timeout=15_000)
+        times.append(time.perf_counter() - start)
+        settle(page, index)
+    return sorted(times)[len(times) // 2]
+
+
+def cell_source(page, index: int) -> str:
+    """The source of cell ``index`` of the open notebook."""
+    return page.evaluate(
+        "([i]) => window.jupyterapp.shell.currentWidget.content.model.cells.get(i)"
+        ".sharedModel.getSource()",
+        [index],
+    )
+
+
+def run_cell(page, index: int) -> list[dict]:
+    """Run one cell as a learner would (select it, Shift-Enter); return its outputs."""
+    page.evaluate(
+        "async ([i]) => { const p = window.jupyterapp.shell.currentWidget;"
+        " p.content.activeCellIndex = i;"
+        " await window.jupyterapp.commands.execute('notebook:run-cell'); }",
+        [index],
+    )
+    page.wait_for_timeout(500)
+    deadline = time.monotonic() + 60
+    while nb_state(page)["kernel"] != "idle" and time.monotonic() < deadline:
+        page.wait_for_timeout(300)
+    return next(c["outputs"] for c in nb_state(page)["cells"] if c["index"] == index)
+
+
+def make_a_prediction(page, state: dict) -> str:
+    """Pick the first choice of the first prediction, lock it in, run its reveal: the answer."""
+    ask_cell = next(c["index"] for c in state["cells"] if "ask(" in cell_source(page, c["index"]))
+    name = cell_source(page, ask_cell).split("=", 1)[0].strip()
+    page.evaluate(
+        "([i]) => window.jupyterapp.shell.currentWidget.content.widgets[i].node"
+        ".setAttribute('data-test-ask', '')",
+        [ask_cell],
+    )
+    node = "[data-test-ask]"
+    page.locator(f"{node} .widget-radio-box input").first.check()
+    page.locator(f"{node} button", has_text=LOCK_BUTTON).click()
+    page.wait_for_timeout(800)
+    reveal_cell = next(
+        c["index"]
+        for c in state["cells"]
+        if c["index"] > ask_cell and f"reveal({name}" in cell_source(page, c["index"])
+    )
+    outputs = run_cell(page, reveal_cell)
+    return "".join(o.get("text", "") for o in outputs)
+
+
 def shut_down_kernels(lab: dict) -> None:
     """Stop every kernel the test started, so the next notebook has the CPU."""
     url = f"{lab['base']}/api/sessions?token={lab['token']}"
@@ -219,25 +284,42 @@ def test_notebook_runs_in_jupyterlab(path: Path | None, lab: dict, browser):
         page.wait_for_timeout(1500)  # widget views render asynchronously
         broken = page.locator(".jp-OutputArea-output", has_text="Error displaying widget").count()
         assert broken == 0, f"{path.name}: {broken} widget(s) failed to render"
-        moved = None
-        for index in widget_cells:
+        explorers = [i for i in widget_cells if "ask(" not in cell_source(page, i)]
+        assert explorers, f"{path.name}: no explorer widget besides the predictions"
+        timings, still = {}, []
+        for index in explorers:
             page.evaluate(
                 "([i]) => window.jupyterapp.shell.currentWidget.content.widgets[i].node.scrollIntoView()",
                 [index],
             )
             controls = page.evaluate(CONTROLS_JS, [index])
             moved = visible_change(page, index, controls)
-            if moved:
-                break
-        assert moved, (
-            f"{path.name}: moving or clicking its widgets changed nothing visible (cells {widget_cells})"
+            if moved is None:
+                still.append(index)
+                continue
+            timings[index] = (moved["kind"], update_seconds(page, index, moved))
+        assert not still, (
+            f"{path.name}: moving or clicking the widgets in cells {still} changed nothing visible"
         )
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"{path.stem}.png")
+        answer = None
+        if path.name.startswith(PREDICTION_NOTEBOOK):
+            answer = make_a_prediction(page, state)
+            page.screenshot(path=SCREENSHOTS / f"{path.stem}_prediction.png")
         seconds = time.monotonic() - start
+        report = ", ".join(
+            f"cell {i} ({kind}) {1000 * t:.0f} ms" for i, (kind, t) in timings.items()
+        )
         with (SCREENSHOTS / "timings.txt").open("a") as f:
-            f.write(f"{path.name}: {seconds:.1f} s in JupyterLab (moved a {moved['kind']})\n")
-        print(f"{path.name}: {seconds:.1f} s, moved a {moved['kind']}")
+            f.write(f"{path.name}: {seconds:.1f} s in JupyterLab; widget updates: {report}\n")
+        print(f"{path.name}: {seconds:.1f} s; widget updates: {report}")
+        slow = {i: t for i, (_, t) in timings.items() if t > UPDATE_LIMIT_S}
+        assert not slow, f"{path.name}: widget updates over 250 ms (cell: seconds): {slow}"
+        if answer is not None:
+            assert "Your guess:" in answer and "Measured:" in answer, (
+                f"{path.name}: the locked-in prediction got no answer: {answer[:300]!r}"
+            )
     finally:
         page.close()
         shut_down_kernels(lab)
