@@ -68,7 +68,8 @@ def make_scaling_explorer(
     # score: the bars then grow visibly with d_k (and stay small when scaled)
     top = 1.1 * max(float(np.abs(weights_for(q, K, d, False)[0]).max()) for d in DK_CHOICES)
 
-    fig, (ax_s, ax_w) = plt.subplots(1, 2, figsize=(9.0, 3.6), layout="constrained")
+    fig, (ax_s, ax_w) = plt.subplots(1, 2, figsize=(9.0, 3.6), layout="none")
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.80, wspace=0.25)
     plt.close(fig)  # shown through the Output widget (or as a static figure), not twice
     score_bars = ax_s.bar(keys, np.zeros(n_keys), color=COLORS["sky"])
     ax_s.axhline(0, color="black", lw=0.8)

@@ -48,7 +48,7 @@ def make_self_attention_explorer(
     x = np.arange(n)
 
     fig, (ax_s, ax_w, ax_o) = plt.subplots(
-        1, 3, figsize=(10.8, 3.6), gridspec_kw={"width_ratios": [1, 1, 1.35]}, layout="constrained"
+        1, 3, figsize=(10.8, 3.6), gridspec_kw={"width_ratios": [1, 1, 1.35]}, layout="none"
     )
     plt.close(fig)  # shown through the Output widget (or as a static figure), not twice
     score_bars = ax_s.bar(x, np.zeros(n), color=COLORS["sky"])
@@ -71,7 +71,8 @@ def make_self_attention_explorer(
         [ax_o.text(f, r, "", ha="center", va="center", fontsize=9) for f in range(d_v)]
         for r in range(n + 1)
     ]
-    fig.colorbar(image, ax=ax_o, shrink=0.8, label="weight × value")
+    fig.colorbar(image, ax=ax_o, shrink=0.8, label="weight × value", fraction=0.06, pad=0.03)
+    fig.subplots_adjust(left=0.06, right=0.955, bottom=0.17, top=0.80, wspace=0.75)
 
     token_buttons = widgets.ToggleButtons(options=tokens, value=token, description="query")
     step_buttons = widgets.ToggleButtons(
