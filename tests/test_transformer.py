@@ -290,7 +290,8 @@ def notebook():
 
 
 def test_notebook_defines_the_mechanism_in_the_open(notebook):
-    for name in ("combine_masks", "MultiHeadAttention", "FeedForward", "TransformerBlock"):
+    for name in ("combine_masks", "MultiHeadAttention", "FeedForward", "TransformerBlock",
+                 "TransformerEncoder"):  # fmt: skip
         assert name in notebook and notebook[name].__module__ == "notebook_06_transformer_block", (
             name
         )
@@ -344,6 +345,26 @@ def test_notebook_attention_and_ffn_equal_package(notebook):
     for a, p in masks:
         got, want = notebook["combine_masks"](a, p), combine_masks(a, p)
         assert (got is None and want is None) or torch.equal(got, want)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_notebook_encoder_equals_package_encoder(notebook, norm_first):
+    torch.manual_seed(0)
+    ours = notebook["TransformerEncoder"](11, 16, 4, 32, 2, max_len=9, norm_first=norm_first)
+    package = TransformerEncoder(11, 16, 4, 32, 2, max_len=9, norm_first=norm_first)
+    assert set(ours.state_dict()) == set(package.state_dict())
+    with torch.no_grad():
+        for p in ours.parameters():
+            p.normal_(0, 0.5)
+    package.load_state_dict(ours.state_dict())
+    tokens = torch.randint(0, 11, (3, 7))
+    kpm = torch.tensor([[True] * 7, [True] * 5 + [False] * 2, [True] * 3 + [False] * 4])
+    causal = torch.tril(torch.ones(7, 7, dtype=torch.bool))
+    got = ours(tokens, key_padding_mask=kpm, attn_mask=causal)
+    assert torch.allclose(got, package(tokens, key_padding_mask=kpm, attn_mask=causal), atol=1e-5)
+    for a, b in zip(ours.attention_maps(), package.attention_maps(), strict=True):
+        assert torch.allclose(a, b, atol=1e-6)
+    assert torch.equal(ours.positional_encoding, package.positional_encoding)
 
 
 def test_notebook_attention_dropout_matches_package(notebook):
