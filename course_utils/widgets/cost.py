@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import LogLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from course_utils import _validate as val
 from course_utils.cost import layer_flops, score_matrix_bytes
@@ -99,9 +99,27 @@ def plot_layer_cost(n: int, d_model: int, ax: plt.Axes | None = None) -> plt.Fig
     return fig
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_label(base: int):
+    """A tick formatter writing 10¹³ or 2¹⁷ in plain text (mathtext would be parsed per redraw)."""
+
+    def label(value: float, _pos=None) -> str:
+        if value <= 0:
+            return ""
+        exponent = round(np.log(value) / np.log(base))
+        return f"{base}{str(exponent).translate(_SUPERSCRIPT)}"
+
+    return FuncFormatter(label)
+
+
 def _few_ticks(ax: plt.Axes) -> None:
-    """Major ticks only, every few decades: log axes over many decades draw (and lay out) fast."""
+    """Major ticks only, labelled in plain text: log axes over many decades redraw fast."""
+    ax.xaxis.set_major_locator(LogLocator(base=2, numticks=7))
+    ax.xaxis.set_major_formatter(_power_label(2))
     ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+    ax.yaxis.set_major_formatter(_power_label(10))
     for axis in (ax.xaxis, ax.yaxis):
         axis.set_minor_locator(NullLocator())
 
