@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import multiprocessing
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -144,7 +145,7 @@ def one_seed(job: tuple[int, int, bool, str]) -> dict:
         "post_ln": post_ln,
         "device": device,
         "seconds": round(time.perf_counter() - start, 1),
-        "final loss": round(sum(losses[-50:]) / 50, 3),
+        "final loss": round(sum(losses[-50:]) / len(losses[-50:]), 3),
         **{k: round(v, 4) for k, v in measures(model, tok, held_out).items()},
     }
 
@@ -211,7 +212,14 @@ def main() -> int:
 
     if args.seeds:
         jobs = [(s, args.steps, args.post_ln, args.device) for s in args.seeds]
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        if args.jobs == 1:  # in this process: nothing to pickle
+            for job in jobs:
+                print(json.dumps(one_seed(job)), flush=True)
+            return 0
+        # spawn, not fork: each worker imports this file afresh (and CUDA starts cleanly there)
+        with ProcessPoolExecutor(
+            args.jobs, mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
             for row in pool.map(one_seed, jobs):
                 print(json.dumps(row), flush=True)
         return 0
