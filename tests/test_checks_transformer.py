@@ -491,7 +491,9 @@ def test_every_choice_of_every_prediction_is_revealed(prediction, capsys):
         assert prediction.right_key(measured) == right
         for choice in prediction.choices:
             guess = ask(prediction)
-            guess.choice = choice
+            guess.widgets["choice"].value = choice  # as the learner does: pick, then lock in
+            guess.widgets["on_lock"]()
+            assert guess.choice == choice
             reveal(guess, measured=measured, shown=f"{measured}")
             out = capsys.readouterr().out
             assert ("right!" in out) == (choice == right), out
