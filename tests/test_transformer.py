@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -273,20 +270,9 @@ def test_helpful_errors():
 @pytest.fixture(scope="module")
 def notebook():
     """The class and function cells of notebook 06, run on their own."""
-    import notebook_code
+    from notebook_code import definitions
 
-    # notebook_code turns the indented `%pip` line of the setup cell's Colab branch into an
-    # unindented `pass` (IndentationError); keep the indentation until the harness does.
-    def code_cells(path):
-        cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
-        sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-        return [re.sub(r"(?m)^([ \t]*)[%!].*$", r"\1pass", s) for s in sources]
-
-    original, notebook_code.code_cells = notebook_code.code_cells, code_cells
-    try:
-        return notebook_code.definitions("06")
-    finally:
-        notebook_code.code_cells = original
+    return definitions("06")
 
 
 def test_notebook_defines_the_mechanism_in_the_open(notebook):
