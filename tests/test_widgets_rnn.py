@@ -37,10 +37,11 @@ def task():
 def test_distance_explorer_follows_the_slider():
     ui, state = make_distance_explorer(DISTANCES, CURVES)
     assert state["distance"].value == 20 and "1e+06×" in state["text"].value
-    first = state["figure"]
+    first = state["output"].outputs[0]["data"]["image/png"]
     state["distance"].value = 10
     assert "At distance <b>10</b>" in state["text"].value and "1e+03×" in state["text"].value
-    assert state["figure"] is not first
+    assert state["output"].outputs[0]["data"]["image/png"] != first
+    assert state["figure"].axes[1].get_title() == "What is left of token 1 after 10 steps"
     assert ui.children
 
 

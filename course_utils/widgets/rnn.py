@@ -130,34 +130,48 @@ def draw_distance_reading(
     bars visibly shrink as the distance grows), labelled with the size and the shrink factor.
     """
     distances, curves = gradient_curves(distances, curves)
-    reading = _shrink(distances, curves, distance)
+    fig, parts = _distance_figure(distances, curves)
+    _mark_distance(parts, distances, curves, distance)
+    return fig
+
+
+def _distance_figure(distances: np.ndarray, curves: dict) -> tuple[plt.Figure, dict]:
+    """The explorer's figure without a distance chosen, and the artists a new distance moves."""
     fig, (left, right) = plt.subplots(
         1, 2, figsize=(10.5, 4), gridspec_kw={"width_ratios": [1.25, 1]}
     )
-    draw_gradient_curves(distances, curves, marker=distance, ax=left)
-    left.set_title(f"The curves, at distance {distance}")
-    every = np.concatenate([np.asarray(v, dtype=float) for v in curves.values()])
+    draw_gradient_curves(distances, curves, ax=left)
+    line = left.axvline(distances[-1], color=COLORS["black"], lw=1, ls="--")
+    every = np.concatenate(list(curves.values()))
     every = every[every > 0]
     lo, hi = 10 ** np.floor(np.log10(every.min())), 10 ** np.ceil(np.log10(every.max()) + 0.3)
-    names = list(reading)
-    for k, name in enumerate(names):
-        size, factor = reading[name]
-        right.barh(k, max(size, lo), left=lo, color=_PALETTE[k % len(_PALETTE)], height=0.6)
-        right.text(
-            max(size, lo) * 4,
-            k,
-            f"{size:.0e}  ({factor:.1g}× smaller)",
-            va="center",
-            fontsize=9,
-        )
+    names = list(curves)
+    bars = [
+        right.barh(k, lo, left=lo, color=_PALETTE[k % len(_PALETTE)], height=0.6)[0]
+        for k in range(len(names))
+    ]
+    texts = [right.text(lo, k, "", va="center", fontsize=9) for k in range(len(names))]
     right.set_xscale("log")
     right.set_xlim(lo, hi * 1e6)  # room for the labels right of the longest bar
     _few_log_ticks(right.xaxis)
     right.set_yticks(range(len(names)), labels=names, fontsize=9)
     right.invert_yaxis()
     right.set_xlabel("gradient size left at this distance (log scale, fixed axis)")
-    right.set_title(f"What is left of token 1 after {distance} steps")
-    return fig
+    return fig, {"left": left, "right": right, "line": line, "bars": bars, "texts": texts, "lo": lo}
+
+
+def _mark_distance(parts: dict, distances: np.ndarray, curves: dict, distance: int) -> None:
+    """Move the figure to ``distance``: the dashed line, every bar and its label, the titles."""
+    reading = _shrink(distances, curves, distance)
+    parts["line"].set_xdata([distance, distance])
+    for bar, text, (left_, factor) in zip(
+        parts["bars"], parts["texts"], reading.values(), strict=True
+    ):
+        bar.set_width(max(left_, parts["lo"]))
+        text.set_x(max(left_, parts["lo"]) * 4)
+        text.set_text(f"{left_:.0e}  ({factor:.1g}× smaller)")
+    parts["left"].set_title(f"The curves, at distance {distance}")
+    parts["right"].set_title(f"What is left of token 1 after {distance} steps")
 
 
 def make_distance_explorer(
@@ -165,28 +179,30 @@ def make_distance_explorer(
 ):
     """A slider over the measured distances; returns ``(ui, state)``.
 
-    ``state["figure"]`` is the figure of the current distance (``draw_distance_reading``), so a
-    notebook can show the explorer's first state as a static figure.
+    ``state["figure"]`` is the figure at the current distance (the same as
+    ``draw_distance_reading`` draws), so a notebook can show the first state statically. The
+    figure is drawn once; moving the slider only moves its line, bars and labels.
     """
     distances, curves = gradient_curves(distances, curves)
     distance = int(distances[-1]) if distance is None else distance
     _shrink(distances, curves, distance)  # a distance that was not measured fails here
+    fig, parts = _distance_figure(distances, curves)
     state: dict = {
         "distance": widgets.SelectionSlider(
             options=[int(d) for d in distances], value=distance, description="distance"
         ),
         "text": widgets.HTML(),
         "output": widgets.Output(),
-        "figure": None,
+        "figure": fig,
         "alt": "",
     }
 
     def update(_=None) -> None:
         k = state["distance"].value
         state["text"].value = shrink_text(distances, curves, k)
-        state["figure"] = draw_distance_reading(distances, curves, k)
+        _mark_distance(parts, distances, curves, k)
         state["alt"] = distance_alt(distances, curves, k)
-        show_figure(state["output"], state["figure"], alt=state["alt"])
+        show_figure(state["output"], fig, alt=state["alt"])
 
     state["distance"].observe(update, names="value")
     update()
