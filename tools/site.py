@@ -198,6 +198,10 @@ def write_sources(notebooks: list[Path]) -> None:
     static.mkdir()
     for _, folder in SITE_PACKAGES.values():
         shutil.copytree(vendored / folder, static / folder, ignore=UNUSED_FILES)
+    # The widget renderer asks for its icon fonts beside the module it was loaded as, which
+    # is either html-manager/dist/ or the folder above html-manager/: serve them in both.
+    for font in (static / "html-manager" / "dist").glob("*.[wt][ot][f]*"):  # woff, woff2, ttf
+        shutil.copy(font, static)
 
 
 def build(notebooks: list[Path]) -> Path:
