@@ -24,10 +24,10 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import multiprocessing
+import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
@@ -216,12 +216,25 @@ def main() -> int:
             for job in jobs:
                 print(json.dumps(one_seed(job)), flush=True)
             return 0
-        # spawn, not fork: each worker imports this file afresh (and CUDA starts cleanly there)
-        with ProcessPoolExecutor(
-            args.jobs, mp_context=multiprocessing.get_context("spawn")
-        ) as pool:
-            for row in pool.map(one_seed, jobs):
-                print(json.dumps(row), flush=True)
+
+        # Several seeds at once: one process of this tool per seed (a worker pool would have to
+        # pickle the job, and its workers lost sight of one_seed after their first job).
+        def run_one(job: tuple) -> str:
+            cmd = [
+                sys.executable,
+                __file__,
+                "--seeds",
+                str(job[0]),
+                "--steps",
+                str(job[1]),
+                "--device",
+                job[3],
+            ] + (["--post-ln"] if job[2] else [])
+            return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+
+        with ThreadPoolExecutor(args.jobs) as pool:
+            for out in pool.map(run_one, jobs):
+                print(out, end="", flush=True)
         return 0
 
     start = time.perf_counter()
