@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -187,21 +186,13 @@ def test_shipped_checkpoint_loads_safely_and_knows_topics():
     assert fill_mask(model, tok, "an onion is a kind of [MASK]", 1)[0][0] == "food"
 
 
-def test_notebook_tiny_bert_and_loop_equal_the_package(monkeypatch):
+def test_notebook_tiny_bert_and_loop_equal_the_package():
     """The drift test: notebook 08's TinyBert and pretrain, run with the package's weights and
     seed, give the package's scores and losses."""
-    import re
-
     import notebook_code
 
     from course_utils import bert
 
-    def code_cells(path):  # keeps the indentation of a replaced `%pip` line (inside an `if`)
-        cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
-        sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-        return [re.sub(r"(?m)^(\s*)[%!].*$", r"\1pass", s) for s in sources]
-
-    monkeypatch.setattr(notebook_code, "code_cells", code_cells)
     nb = notebook_code.definitions("08")
     tok = Tokenizer(SENTENCES * 4)
     torch.manual_seed(0)

@@ -6,8 +6,6 @@ hold it equal to the package, so the two can never silently differ.
 """
 
 import json
-import re
-from pathlib import Path
 
 import notebook_code
 import numpy as np
@@ -18,16 +16,10 @@ from course_utils.attention import attention, attention_torch, softmax
 
 
 @pytest.fixture
-def nb03(monkeypatch):
-    """The notebook's defining cells (the setup cell's indented ``%pip`` kept valid)."""
-
-    def code_cells(path):
-        cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
-        sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-        return [re.sub(r"(?m)^([ \t]*)[%!].*$", r"\1pass", s) for s in sources]
-
-    monkeypatch.setattr(notebook_code, "code_cells", code_cells)
-    return notebook_code.definitions("03"), code_cells(notebook_code.notebook_path("03"))
+def nb03():
+    """The notebook's defining cells, and the source of every code cell."""
+    path = notebook_code.notebook_path("03")
+    return notebook_code.definitions("03"), notebook_code.code_cells(path)
 
 
 def test_section_1_written_out_equals_the_package_attention(nb03):

@@ -3,10 +3,6 @@ notebooks 01 and 02's decoder step (written in the open) equal to ``Seq2Seq.step
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
 import pytest
 import torch
 from notebook_code import definitions
@@ -58,36 +54,14 @@ def test_step_is_the_one_line_that_differs():
 
 
 # ------------------------------------------------------------------ drift: notebooks 01 and 02
-def _definitions(number: str) -> dict:
-    """``notebook_code.definitions``, keeping the indentation of the setup cell's ``%pip`` line.
-
-    (The harness replaces the magic by an unindented ``pass`` inside the Colab ``if``; until it
-    keeps the indentation itself, read the cells here the same way with it kept.)
-    """
-    import notebook_code
-
-    original = notebook_code.code_cells
-
-    def code_cells(path):
-        cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
-        sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-        return [re.sub(r"(?m)^([ \t]*)[%!].*$", r"\1pass", s) for s in sources]
-
-    notebook_code.code_cells = code_cells
-    try:
-        return definitions(number)
-    finally:
-        notebook_code.code_cells = original
-
-
 @pytest.fixture(scope="module")
 def notebook_01():
-    return _definitions("01")
+    return definitions("01")
 
 
 @pytest.fixture(scope="module")
 def notebook_02():
-    return _definitions("02")
+    return definitions("02")
 
 
 def _models(seed=3):
