@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 import pytest
+from notebook_code import code_cells
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("0*.ipynb"))
 FENCE = re.compile(r"```python[ \t]*\n(.*?)```", re.S)
@@ -61,21 +62,15 @@ def _stubs() -> list:
 
 def _setup_namespace(path: Path) -> dict:
     """The imports of the notebook's first code cell (its setup cell), nothing else."""
-    setup = next(_source(c) for c in _cells(path) if c["cell_type"] == "code")
-    tree = ast.parse(_without_magics(setup))
+    tree = ast.parse(code_cells(path)[0])
     tree.body = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
     namespace: dict = {"__name__": f"solution_{path.stem}"}
     exec(compile(tree, f"{path.name}[setup imports]", "exec"), namespace)  # noqa: S102
     return namespace
 
 
-def _without_magics(source: str) -> str:
-    """IPython magics (``%pip``, ``!cmd``) replaced by ``pass`` at the same indentation."""
-    return re.sub(r"(?m)^([ \t]*)[%!].*$", r"\1pass", source)
-
-
 def _defined_functions(source: str) -> list[str]:
-    cleaned = _without_magics(source)
+    cleaned = re.sub(r"(?m)^([ \t]*)[%!].*$", r"\1pass", source)  # magics as in notebook_code
     return [n.name for n in ast.parse(cleaned).body if isinstance(n, ast.FunctionDef)]
 
 
