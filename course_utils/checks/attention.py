@@ -10,15 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils.attention import attention, causal_mask, softmax
-from course_utils.checks._core import (
-    Feedback,
-    as_array,
-    call_learner,
-    check_array_cases,
-    checker,
-    compare,
-    first_match,
-)
+from course_utils.checks import _core
+from course_utils.checks._core import Feedback, checker
 from course_utils.predict import Prediction
 
 __all__ = [
@@ -122,7 +115,7 @@ def _typical_mistakes(Q: np.ndarray, K: np.ndarray, V: np.ndarray) -> dict:
 @checker("04")
 def check_attention(fn) -> Feedback:
     """Check a learner's ``fn(Q, K, V) -> output`` against softmax(Q·Kᵀ/√d_k)·V."""
-    problem = check_array_cases(
+    problem = _core.check_array_cases(
         fn,
         _cases(),
         lambda Q, K, V: attention(Q, K, V)[0],
@@ -209,7 +202,7 @@ def _masked_rows(result, n: int) -> str | None:
 def _causal_problem(fn, description: str, Q, K, V) -> Feedback | None:
     """None when ``fn`` gives causal attention on (Q, K, V); else what is wrong."""
     n = Q.shape[0]
-    result, problem = call_learner(fn, Q, K, V, name="your causal attention")
+    result, problem = _core.call_learner(fn, Q, K, V, name="your causal attention")
     if problem:
         if "all -inf" in problem.message or "attend to no key" in problem.message:
             return Feedback(
@@ -223,13 +216,13 @@ def _causal_problem(fn, description: str, Q, K, V) -> Feedback | None:
     hint = _masked_rows(result, n)
     if hint:
         return Feedback(False, f"On {description}: {hint}")
-    got, problem = as_array(result, "the output")
+    got, problem = _core.as_array(result, "the output")
     if problem:
         return problem
     expected, _ = attention(Q, K, V, mask=causal_mask(n))
-    if compare(got, expected) is None:
+    if _core.compare(got, expected) is None:
         return None
-    hint = first_match(got, _causal_mistakes(Q, K, V))
+    hint = _core.first_match(got, _causal_mistakes(Q, K, V))
     if hint:
         return Feedback(False, f"On {description}: {hint}")
     if got.shape != expected.shape:
@@ -240,14 +233,16 @@ def _causal_problem(fn, description: str, Q, K, V) -> Feedback | None:
         )
     changed = V.copy()
     changed[-1] += 10.0
-    later, problem = call_learner(fn, Q, K, changed, name="your causal attention")
-    later, problem = (None, problem) if problem else as_array(later, "the output")
+    later, problem = _core.call_learner(fn, Q, K, changed, name="your causal attention")
+    later, problem = (None, problem) if problem else _core.as_array(later, "the output")
     if problem is None and later.shape == got.shape and not np.allclose(later[:-1], got[:-1]):
         return Feedback(
             False, f"On {description}: changing the last token changes earlier outputs: the "
             "future leaks in.",
         )  # fmt: skip
-    return Feedback(False, f"On {description}: " + compare(got, expected, "the output").message)
+    return Feedback(
+        False, f"On {description}: " + _core.compare(got, expected, "the output").message
+    )
 
 
 @checker("04")

@@ -11,15 +11,8 @@ import numpy as np
 
 from course_utils.attention import softmax as _softmax
 from course_utils.bahdanau import additive_attention, additive_scores
-from course_utils.checks._core import (
-    Feedback,
-    as_array,
-    call_learner,
-    check_array_cases,
-    checker,
-    compare,
-    first_match,
-)
+from course_utils.checks import _core
+from course_utils.checks._core import Feedback, checker
 from course_utils.predict import Prediction
 
 __all__ = [
@@ -163,7 +156,7 @@ def _score_mistakes(s, H, W_a, U_a, v_a) -> dict:
 @checker("02")
 def check_additive_score(fn) -> Feedback:
     """Check a learner's ``fn(s, H, W_a, U_a, v_a) -> e`` (one score per annotation)."""
-    problem = check_array_cases(
+    problem = _core.check_array_cases(
         fn,
         _score_cases(),
         additive_scores,
@@ -224,11 +217,22 @@ def _context_mistakes(alpha: np.ndarray, H: np.ndarray) -> dict:
     }
 
 
+def _part_problem(description, got, expected, mistakes, what, lead, rule) -> Feedback | None:
+    """None when ``got`` (the weights or the context) matches; else its slip or its difference."""
+    if _core.compare(got, expected) is None:
+        return None
+    hint = _core.first_match(got, mistakes)
+    if hint:
+        return Feedback(False, f"On {description}: {lead}{hint}")
+    message = _core.compare(got, expected, what).message
+    return Feedback(False, f"On {description}: {lead}{message}{rule}")
+
+
 @checker("02")
 def check_softmax_context(fn) -> Feedback:
     """Check a learner's ``fn(e, H) -> (alpha, context)``: softmax weights and ``Σ_j α_j h_j``."""
     for description, (e, H) in _context_cases():
-        result, problem = call_learner(fn, e.copy(), H.copy(), name="your softmax_context")
+        result, problem = _core.call_learner(fn, e.copy(), H.copy(), name="your softmax_context")
         if problem:
             if description.startswith("large"):
                 return Feedback(
@@ -251,7 +255,7 @@ def check_softmax_context(fn) -> Feedback:
         alpha_expected = _softmax(e)
         context_expected = alpha_expected @ H
         alpha_raw, context_raw = result
-        alpha, problem = as_array(alpha_raw, "your weights alpha")
+        alpha, problem = _core.as_array(alpha_raw, "your weights alpha")
         if problem and description.startswith("large"):
             return Feedback(
                 False,
@@ -260,7 +264,7 @@ def check_softmax_context(fn) -> Feedback:
             )
         if problem:
             return problem
-        context, problem = as_array(context_raw, "your context vector")
+        context, problem = _core.as_array(context_raw, "your context vector")
         if problem:
             return problem
         if (
@@ -272,26 +276,16 @@ def check_softmax_context(fn) -> Feedback:
                 False,
                 "the two results are swapped: return `alpha, context`, the weights first.",
             )
-        if compare(alpha, alpha_expected) is not None:
-            hint = first_match(alpha, _weight_mistakes(e))
-            if hint:
-                return Feedback(False, f"On {description}: {hint}")
-            return Feedback(
-                False,
-                f"On {description}: "
-                + compare(alpha, alpha_expected, "your weights alpha").message
-                + " alpha = np.exp(e - e.max()); alpha /= alpha.sum().",
-            )
-        if compare(context, context_expected) is not None:
-            hint = first_match(context, _context_mistakes(alpha_expected, H))
-            if hint:
-                return Feedback(False, f"On {description}: the weights are right, but {hint}")
-            return Feedback(
-                False,
-                f"On {description}: the weights are right, but "
-                + compare(context, context_expected, "your context vector").message
-                + " The context is Σ_j α_j h_j = alpha @ H.",
-            )
+        problem = _part_problem(
+            description, alpha, alpha_expected, _weight_mistakes(e), "your weights alpha", "",
+            " alpha = np.exp(e - e.max()); alpha /= alpha.sum().",
+        ) or _part_problem(
+            description, context, context_expected, _context_mistakes(alpha_expected, H),
+            "your context vector", "the weights are right, but ",
+            " The context is Σ_j α_j h_j = alpha @ H.",
+        )  # fmt: skip
+        if problem:
+            return problem
     return Feedback(
         True,
         "your softmax_context turns scores into weights that sum to 1 (even for large scores) "

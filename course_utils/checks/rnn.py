@@ -9,15 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.checks._core import (
-    Feedback,
-    as_array,
-    call_learner,
-    check_array_cases,
-    checker,
-    compare,
-    first_match,
-)
+from course_utils.checks import _core
+from course_utils.checks._core import Feedback, checker
 from course_utils.predict import Prediction
 
 __all__ = ["BOTTLENECK_20", "GRADIENT_50", "PREDICTIONS", "check_decay_per_step", "check_rnn_step"]
@@ -154,7 +147,7 @@ def _rnn_mistakes(x, h, W_x, W_h, b) -> dict:
 @checker("01")
 def check_rnn_step(fn) -> Feedback:
     """Check a learner's ``fn(x, h, W_x, W_h, b) -> h_new`` against ``tanh(W_x x + W_h h + b)``."""
-    problem = check_array_cases(
+    problem = _core.check_array_cases(
         fn,
         _rnn_cases(),
         lambda x, h, W_x, W_h, b: np.tanh(W_x @ x + W_h @ h + b),
@@ -229,12 +222,12 @@ def _decay_mistakes(distances: np.ndarray, norms: np.ndarray) -> dict:
 def check_decay_per_step(fn) -> Feedback:
     """Check a learner's ``fn(distances, norms) -> r``: exp of the slope of log(norms)."""
     for description, distances, norms in _decay_cases():
-        result, problem = call_learner(
+        result, problem = _core.call_learner(
             fn, distances.copy(), norms.copy(), name="your decay_per_step"
         )
         if problem:
             return problem
-        got, problem = as_array(result, "your factor")
+        got, problem = _core.as_array(result, "your factor")
         if problem:
             return problem
         if got.size != 1:
@@ -245,9 +238,9 @@ def check_decay_per_step(fn) -> Feedback:
             )
         got = got.reshape(())
         expected = np.asarray(_fit_decay(distances, norms))
-        if compare(got, expected, atol=1e-6, rtol=1e-4) is None:
+        if _core.compare(got, expected, atol=1e-6, rtol=1e-4) is None:
             continue
-        hint = first_match(got, _decay_mistakes(distances, norms))
+        hint = _core.first_match(got, _decay_mistakes(distances, norms))
         if hint:
             return Feedback(False, f"On {description}: {hint}")
         return Feedback(
