@@ -106,6 +106,19 @@ def _matches(got: float, candidate) -> bool:
     return bool(np.isfinite(wrong) and np.isclose(got, wrong, rtol=1e-3))
 
 
+def _one_number(result, what: str, wanted: str) -> tuple[float | None, Feedback | None]:
+    """The learner's answer as one float, or the Feedback that says to return one ``wanted``."""
+    got, problem = as_array(result, what)
+    if problem:
+        return None, problem
+    if got.size != 1:
+        return None, Feedback(
+            False,
+            f"your function returned {got.size} numbers (shape {got.shape}); return one {wanted}.",
+        )
+    return float(got.reshape(())), None
+
+
 @checker("07")
 def check_predict_peak(fn) -> Feedback:
     """Check a learner's ``fn(ns, peaks, n_new) -> bytes`` against a log–log least-squares fit."""
@@ -122,16 +135,11 @@ def check_predict_peak(fn) -> Feedback:
                 "overflowed. Did you evaluate the fit at n_new itself? Use log(n_new): "
                 "np.exp(p * np.log(n_new) + c).",
             )
-        got, problem = as_array(result, "the prediction")
+        got_value, problem = _one_number(
+            result, "the prediction", "number, the predicted memory in bytes at n_new"
+        )
         if problem:
             return problem
-        if got.size != 1:
-            return Feedback(
-                False,
-                f"your function returned {got.size} numbers (shape {got.shape}); return one "
-                "number, the predicted memory in bytes at n_new.",
-            )
-        got_value = float(got.reshape(()))
         expected = reference_predict_peak(ns, peaks, n_new)
         if np.isclose(got_value, expected, rtol=1e-3):
             continue
@@ -204,16 +212,11 @@ def check_max_context(fn) -> Feedback:
         result, problem = call_learner(fn, budget, bpv, name="your max_context function")
         if problem:
             return problem
-        got, problem = as_array(result, "your answer")
+        got_value, problem = _one_number(
+            result, "your answer", "whole number, the longest context in tokens"
+        )
         if problem:
             return problem
-        if got.size != 1:
-            return Feedback(
-                False,
-                f"your function returned {got.size} numbers (shape {got.shape}); return one whole "
-                "number, the longest context in tokens.",
-            )
-        got_value = float(got.reshape(()))
         expected = reference_max_context(budget, bpv)
         if got_value == expected:
             continue
