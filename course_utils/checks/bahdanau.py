@@ -82,33 +82,17 @@ PREDICTIONS = [WINNER_20, ALIGNMENT_OFFSET]
 # --------------------------------------------------------------------------------------
 # 02: Bahdanau's additive score, e_j = v_aᵀ tanh(W_a s + U_a h_j)
 # --------------------------------------------------------------------------------------
+def _score_case(rng, S: int, L: int, d_h: int, A: int, dtype=np.float64) -> tuple:
+    """Random s (S,), H (L, d_h), W_a (A, S), U_a (A, d_h) and v_a (A,), in that order."""
+    sizes = [S, (L, d_h), (A, S), (A, d_h), A]
+    return tuple(rng.normal(size=size).astype(dtype) for size in sizes)
+
+
 def _score_cases() -> list[tuple[str, tuple[np.ndarray, ...]]]:
     """Every size 3 (typical mistakes still run), then all sizes different, then float32."""
     rng = np.random.default_rng(1409)
-    square = (
-        rng.normal(size=3),
-        rng.normal(size=(3, 3)),
-        rng.normal(size=(3, 3)),
-        rng.normal(size=(3, 3)),
-        rng.normal(size=3),
-    )
-    uneven = (
-        rng.normal(size=4),
-        rng.normal(size=(5, 6)),
-        rng.normal(size=(3, 4)),
-        rng.normal(size=(3, 6)),
-        rng.normal(size=3),
-    )
-    single = tuple(
-        a.astype(np.float32)
-        for a in (
-            rng.normal(size=2),
-            rng.normal(size=(1, 3)),
-            rng.normal(size=(5, 2)),
-            rng.normal(size=(5, 3)),
-            rng.normal(size=5),
-        )
-    )
+    square, uneven = _score_case(rng, S=3, L=3, d_h=3, A=3), _score_case(rng, S=4, L=5, d_h=6, A=3)
+    single = _score_case(rng, S=2, L=1, d_h=3, A=5, dtype=np.float32)
     return [
         ("3 annotations, every size 3", square),
         ("5 annotations of size 6, a decoder state of size 4, attention size 3", uneven),

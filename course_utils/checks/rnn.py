@@ -83,30 +83,16 @@ PREDICTIONS = [GRADIENT_50, BOTTLENECK_20]
 # --------------------------------------------------------------------------------------
 # 01: one step of a vanilla RNN, h_t = tanh(W_x x_t + W_h h_{t-1} + b)
 # --------------------------------------------------------------------------------------
+def _rnn_case(rng, d: int, H: int, dtype=np.float64) -> tuple[np.ndarray, ...]:
+    """Random x_t (d,), h_{t-1} (H,), W_x (H, d), W_h (H, H) and b (H,), in that order."""
+    return tuple(rng.normal(size=size).astype(dtype) for size in [d, H, (H, d), (H, H), H])
+
+
 def _rnn_cases() -> list[tuple[str, tuple[np.ndarray, ...]]]:
     """A square case (where even a transposed matrix runs), then d < H, then d > H in float32."""
     rng = np.random.default_rng(2014)
-    square = (
-        rng.normal(size=3),
-        rng.normal(size=3),
-        rng.normal(size=(3, 3)),
-        rng.normal(size=(3, 3)),
-        rng.normal(size=3),
-    )
-    uneven = (
-        rng.normal(size=2),
-        rng.normal(size=4),
-        rng.normal(size=(4, 2)),
-        rng.normal(size=(4, 4)),
-        rng.normal(size=4),
-    )
-    wide = (
-        rng.normal(size=5).astype(np.float32),
-        rng.normal(size=2).astype(np.float32),
-        rng.normal(size=(2, 5)).astype(np.float32),
-        rng.normal(size=(2, 2)).astype(np.float32),
-        rng.normal(size=2).astype(np.float32),
-    )
+    square, uneven = _rnn_case(rng, d=3, H=3), _rnn_case(rng, d=2, H=4)
+    wide = _rnn_case(rng, d=5, H=2, dtype=np.float32)
     return [
         ("d = H = 3", square),
         ("input size d = 2, hidden size H = 4", uneven),
