@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from course_utils import _validate
-from course_utils.attention import softmax
+from course_utils.attention import attention
 from course_utils.plotting import COLORS, diverging
 from course_utils.widgets import show_figure
 
@@ -27,9 +27,9 @@ STEPS = {1: "1 · scores", 2: "2 · weights", 3: "3 · output"}
 def token_step(Q, K, V, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For the query of token ``i``: scores q_i·k_j/√d_k (n,), weights (n,), Σ_j w_j v_j (d_v,)."""
     Q, K, V, i = _validate.qkv_rows(Q, K, V, i)
-    scores = K @ Q[i] / math.sqrt(Q.shape[1])  # (n,)
-    weights = softmax(scores)  # (n,)
-    return scores, weights, weights @ V  # (d_v,)
+    output, weights = attention(Q[i : i + 1], K, V)  # notebook 04's attention, one query row
+    scores = K @ Q[i] / math.sqrt(Q.shape[1])  # (n,), what its softmax saw
+    return scores, weights[0], output[0]  # (n,), (d_v,)
 
 
 def make_self_attention_explorer(
