@@ -24,10 +24,12 @@ NOTEBOOKS = $(if $(ONLY),$(foreach n,$(ONLY),$(wildcard $(NB)/$(n)_*.ipynb)),$(w
 TORCH_CPU := torch==2.13.0+cpu
 # Tests, executions and ledger runs record progress here, never in the learner's home folder.
 TEST_PROGRESS := $(CURDIR)/build/test-progress.json
+# $(call extra,MODULE,EXTRA): install the optional dependencies EXTRA unless MODULE imports.
+extra = @$(BIN)/python -c "import $(1)" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[$(2)]"
 
 .PHONY: help setup lab test test-unit test-notebooks test-seeds test-browser claims-check \
         claims chromium meta lint format execute slides html data data-check data-check-quick \
-        progress progress-reset clean
+        progress progress-reset site student assignment test-teacher clean
 
 help: ## list every target
 	@echo "usage: make TARGET   (ONLY=06 limits a notebook target to notebook 06)"
@@ -62,7 +64,8 @@ format: $(STAMP) ## ruff format the package, the tests and the tools
 	$(BIN)/ruff format course_utils tests tools
 
 test-unit: $(STAMP) ## unit tests of course_utils (no notebooks)
-	COURSE_PROGRESS_FILE=$(TEST_PROGRESS) $(BIN)/python -m pytest -q tests --ignore=tests/browser
+	COURSE_PROGRESS_FILE=$(TEST_PROGRESS) $(BIN)/python -m pytest -q tests --ignore=tests/browser \
+		--ignore=tests/test_teacher.py
 
 test-notebooks: $(STAMP) ## every notebook under strict nbval (ONLY=06 for one)
 	@test -n "$(NOTEBOOKS)" || { echo "no notebook matches ONLY=$(ONLY)"; exit 2; }
@@ -95,8 +98,8 @@ chromium: ## install Debian's chromium for the browser test (root with apt-get o
 	      || echo "chromium could not be installed: the browser tests will skip"; \
 	  else echo "no chromium and no root apt-get to install it: the browser tests will skip"; fi; }
 
-test-browser: $(STAMP) chromium ## run every notebook in JupyterLab in headless Chromium
-	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[browser]" \
+test-browser: $(STAMP) chromium ## every notebook in JupyterLab in headless Chromium; site, slides, HTML offline
+	@$(BIN)/python -c "import playwright, myst_nb" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[browser,site]" \
 	  || echo "playwright could not be installed: the browser tests will skip"
 	COURSE_PROGRESS_FILE=$(TEST_PROGRESS) $(BIN)/python -m pytest -q -p no:xdist tests/browser
 
@@ -110,6 +113,21 @@ slides: $(STAMP) ## export reveal.js slides into build/ (offline)
 
 html: $(STAMP) ## export static HTML pages into build/ (offline)
 	$(BIN)/python tools/export.py html
+
+site: $(STAMP) ## the course website from the stored notebooks -> build/site/index.html (offline)
+	$(call extra,myst_nb,site)
+	$(BIN)/python tools/site.py
+
+student: $(STAMP) ## the eight notebooks without their worked solutions -> build/student/
+	$(BIN)/python tools/teacher.py student
+
+assignment: $(STAMP) ## an otter-grader assignment per notebook, graded by the course's checkers -> build/assignment/
+	$(call extra,otter,teacher)
+	$(BIN)/python tools/teacher.py assignment
+
+test-teacher: $(STAMP) ## the teacher's edition: student notebooks, and the assignments' grading round trip
+	$(call extra,otter,teacher)
+	COURSE_PROGRESS_FILE=$(TEST_PROGRESS) $(BIN)/python -m pytest -q -p no:xdist tests/test_teacher.py
 
 execute: $(STAMP) ## re-execute the notebooks in place, regenerating stored outputs (ONLY=06 for one)
 	@test -n "$(NOTEBOOKS)" || { echo "no notebook matches ONLY=$(ONLY)"; exit 2; }

@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import teacher  # noqa: E402
 
 NOTEBOOKS = teacher.notebooks()
+otter = pytest.importorskip("otter", reason="pip install -e '.[teacher]' (make test-teacher does)")
 # One real learner slip per notebook, written into its first exercise's worked solution.
 SLIPS = {
     "rnn_step": ("np.tanh(W_x @ x + W_h @ h + b)", "np.tanh(W_x @ x) + W_h @ h + b"),
