@@ -208,7 +208,7 @@ def _build_widget(guess: Guess):
             value=None,
             layout=w.Layout(width="auto"),
         )
-    lock = w.Button(description=LOCK_LABEL, button_style="primary")
+    lock = w.Button(description=LOCK_LABEL, icon="check")  # default colours: readable contrast
     status = w.HTML(value="")
 
     def on_lock(_button=None) -> None:
