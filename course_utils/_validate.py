@@ -830,7 +830,9 @@ def mask_pair(attn_mask: Any, key_padding_mask: Any) -> tuple:
     """``attn_mask`` (n_q, n_k) or (B, n_q, n_k) and ``key_padding_mask`` (B, n_k), both boolean."""
     attn_mask, key_padding_mask = masks(attn_mask, key_padding_mask)
     for name, m in (("attn_mask", attn_mask), ("key_padding_mask", key_padding_mask)):
-        require(m is None or m.numel() > 0, f"{name} is empty (shape {tuple(getattr(m, 'shape', ()))}).")
+        require(
+            m is None or m.numel() > 0, f"{name} is empty (shape {tuple(getattr(m, 'shape', ()))})."
+        )
     require(
         attn_mask is None or attn_mask.dim() in (2, 3),
         f"attn_mask must be (n_q, n_k) or (batch, n_q, n_k); got shape {tuple(attn_mask.shape)}."
@@ -845,8 +847,8 @@ def mask_pair(attn_mask: Any, key_padding_mask: Any) -> tuple:
         n_k, batch = key_padding_mask.shape[1], key_padding_mask.shape[0]
         require(
             attn_mask.shape[-1] == n_k and (attn_mask.dim() == 2 or attn_mask.shape[0] == batch),
-            f"attn_mask {tuple(attn_mask.shape)} and key_padding_mask {tuple(key_padding_mask.shape)}"
-            " disagree on the batch size or the number of keys.",
+            f"attn_mask {tuple(attn_mask.shape)} and key_padding_mask "
+            f"{tuple(key_padding_mask.shape)} disagree on the batch size or the number of keys.",
         )
     return attn_mask, key_padding_mask
 
@@ -1254,7 +1256,7 @@ def bert_masking(ids: Any, mask_id: Any, vocab_size: Any, n_special: Any, p: Any
 
 
 def bert_ids(ids: Any, vocab_size: int, max_len: int, key_padding_mask: Any = None):
-    """Token ids (B, n) for a TinyBert, n ≤ max_len, and a boolean padding mask of the same shape."""
+    """Token ids (B, n) for a TinyBert, n ≤ max_len, and a boolean padding mask of that shape."""
     import torch
 
     ids = token_ids(ids, "ids", vocab_size, ndim=2)
