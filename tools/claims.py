@@ -499,35 +499,34 @@ def _figure(margins: list[tuple], n_seeds: int, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.transforms import blended_transform_factory
 
     drawn = [m for m in margins if m[1]]
     height = max(2.5, 0.22 * len(drawn) + 1.2)
     fig, ax = plt.subplots(figsize=(10, height), dpi=100)
     cap = 2.0  # margins above +200 % are drawn at the edge: room that large is plenty
+    lowest = min((min(m[1]) for m in drawn), default=0.0)
+    left = max(-1.05, min(-0.25, lowest - 0.1))  # show the failing side, as far as needed
+    right_column = blended_transform_factory(ax.transAxes, ax.transData)
     for row, (_, values, _, passes, runs) in enumerate(drawn):
-        shown = [max(min(v, cap), -1.0) for v in values]
+        shown = [max(min(v, cap), left) for v in values]
         colour = "#0072B2" if min(values) >= 0 and passes == runs else "#D55E00"
         ax.barh(row, min(shown), color=colour, alpha=0.35, height=0.7)
         ax.scatter(shown, [row] * len(shown), s=9, color=colour, zorder=3)
-        label = f"{min(values):+.0%}" + ("" if passes == runs else f"  ({passes}/{runs} pass)")
-        ax.annotate(
-            label,
-            (max(min(shown), 0), row),
-            xytext=(4, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8,
-            color="black",
-        )
+        smallest = min(values)
+        label = "> +1000%" if smallest > 10 else f"{smallest:+.0%}"
+        if passes != runs:
+            label += f" ({passes}/{runs} pass)"
+        ax.text(1.01, row, label, transform=right_column, va="center", fontsize=8)
     ax.axvline(0, color="black", linewidth=1)
-    ax.axvspan(-1.05, 0, color="#D55E00", alpha=0.08, linewidth=0)
+    ax.axvspan(left, 0, color="#D55E00", alpha=0.08, linewidth=0)
     ax.set_yticks(range(len(drawn)), [m[0] for m in drawn], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlim(-1.05, cap + 0.3)  # room for the labels of capped bars
+    ax.set_ylim(len(drawn) - 0.5, -0.5)  # first claim on top, no empty rows
+    ax.set_xlim(left, cap + 0.05)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_xlabel(
-        f"margin (fraction of the bound; bar = smallest over {n_seeds} seeds, "
-        f"dots = each seed; capped at {cap:.0%})",
+        f"margin (fraction of the bound; bar and right-hand number = smallest over {n_seeds} "
+        f"seeds, dots = each seed; drawn up to {cap:.0%})",
         fontsize=9,
     )
     failing = sum(1 for m in drawn if min(m[1]) < 0 or m[3] < m[4])
