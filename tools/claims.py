@@ -36,6 +36,7 @@ STORE = ROOT / "build" / "claims"
 LEDGER = ROOT / "docs" / "claims.md"
 FIGURE = ROOT / "docs" / "claims.png"
 CLAIM_CALL = re.compile(r"""(?<![\w.])claim\(\s*(?:id\s*=\s*)?["']([^"']+)["']""")
+ID_LITERAL = re.compile(r"""["'](\d\d\.[a-z0-9]+(?:-[a-z0-9]+)*)["']""")
 LEDGER_ID = re.compile(r"^\|\s*`([^`]+)`\s*\|", re.MULTILINE)
 DEFAULT_SEED = 0  # course_utils.reproducibility.DEFAULT_SEED (not imported: no torch here)
 
@@ -76,7 +77,10 @@ def ids_in_notebooks(paths: list[Path] | None = None) -> dict[str, list[str]]:
             if cell.get("cell_type") != "code":
                 continue
             source = _without_comments("".join(cell.get("source", [])))
-            for cid in CLAIM_CALL.findall(source):
+            ids = set(CLAIM_CALL.findall(source))
+            if ids or re.search(r"(?<![\w.])claim\(", source):  # also ids a loop passes on
+                ids |= set(ID_LITERAL.findall(source))
+            for cid in sorted(ids):
                 found[cid].append(path.name)
     return dict(found)
 
