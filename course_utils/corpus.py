@@ -406,7 +406,10 @@ def _data_file(name: str) -> str:
 
 
 def load_corpus(held_out: float = 0.1) -> tuple[list[str], list[str]]:
-    """The shipped corpus as ``(train, held_out)`` sentence lists; held-out sentences never occur in train."""
+    """The shipped corpus as ``(train, held_out)`` sentence lists.
+
+    Held-out sentences never occur in train.
+    """
     v.require(
         v.fraction(held_out, "held_out") > 0,
         "held_out=0 keeps no sentence to test on: pass e.g. held_out=0.1",

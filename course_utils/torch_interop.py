@@ -18,7 +18,9 @@ __all__ = ["load_from_torch_encoder_layer", "load_from_torch_mha", "torch_masks"
 
 
 def torch_masks(attn_mask=None, key_padding_mask=None, n_heads: int = 1):
-    """Course masks (True = may attend) → torch's ``(attn_mask, key_padding_mask)`` (True = blocked).
+    """Course masks (True = may attend) → torch's ``(attn_mask, key_padding_mask)``.
+
+    Torch's masks are True where attention is blocked.
 
     A per-example ``(B, n_q, n_k)`` attn_mask becomes torch's ``(B·h, n_q, n_k)``.
     """

@@ -44,7 +44,10 @@ def split_heads(x: torch.Tensor, n_heads: int) -> torch.Tensor:
 
 
 def merge_heads(x: torch.Tensor) -> torch.Tensor:
-    """(B, h, n, d_k) → (B, n, h·d_k): the heads' outputs side by side again (NaN passes through)."""
+    """(B, h, n, d_k) → (B, n, h·d_k): the heads' outputs side by side again.
+
+    NaN passes through.
+    """
     x = val.heads_tensor(x)
     B, h, n, d_k = x.shape
     return x.transpose(1, 2).reshape(B, n, h * d_k)  # (B, n, d_model)
@@ -77,7 +80,10 @@ class MultiHeadAttention(nn.Module):
         self.dropout = nn.Dropout(val.fraction(dropout, "dropout"))  # on the attention weights
 
     def forward(self, query, key=None, value=None, attn_mask=None, key_padding_mask=None):
-        """Return ``(out (B, n_q, d_model), weights (B, h, n_q, n_k))``; key/value default to query."""
+        """Return ``(out (B, n_q, d_model), weights (B, h, n_q, n_k))``.
+
+        key and value default to query.
+        """
         key = query if key is None else key  # self-attention: all three from the same tokens
         value = key if value is None else value
         query, key, value, attn_mask, key_padding_mask = val.mha_inputs(

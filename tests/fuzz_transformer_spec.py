@@ -9,7 +9,10 @@ from torch import nn
 
 
 def reports(tr, interop, widgets, *, combine=True) -> list:
-    """One fuzz report per public function/method of ``tr`` (transformer), ``interop``, ``widgets``."""
+    """One fuzz report per public function/method.
+
+    Of ``tr`` (transformer), ``interop`` and ``widgets``.
+    """
     torch.manual_seed(0)
     x, kv = torch.randn(2, 3, 8), torch.randn(2, 4, 8)
     causal = torch.tril(torch.ones(3, 3, dtype=torch.bool))

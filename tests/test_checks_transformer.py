@@ -1,4 +1,7 @@
-"""The notebook-06 checkers (split/merge heads, positional encoding) accept right answers, name the classic bugs, never crash."""
+"""The notebook-06 checkers (split/merge heads, positional encoding).
+
+They accept right answers, name the classic bugs, never crash.
+"""
 
 from __future__ import annotations
 
@@ -385,7 +388,8 @@ def pe_loops(n_positions, d_model):
     import math
 
     return [
-        [math.sin(p / 10000 ** (f / d_model)) if f % 2 == 0 else math.cos(p / 10000 ** ((f - 1) / d_model))
+        [math.sin(p / 10000 ** (f / d_model)) if f % 2 == 0
+         else math.cos(p / 10000 ** ((f - 1) / d_model))
          for f in range(d_model)]
         for p in range(n_positions)
     ]  # fmt: skip

@@ -1,4 +1,7 @@
-"""The shipped corpus is what its generator writes, has the grammar's structure, and loads cleanly."""
+"""The shipped corpus is what its generator writes.
+
+It has the grammar's structure, and loads cleanly.
+"""
 
 from __future__ import annotations
 
@@ -118,14 +121,20 @@ def test_the_grammar_table_is_the_generator_written_out():
 
 def test_grammar_fill_knows_the_right_answers():
     assert grammar_fill("an [MASK] is a kind of food") == pytest.approx(
-        {w: 0.2 for w in ("apple", "egg", "olive", "onion", "orange")})
+        {w: 0.2 for w in ("apple", "egg", "olive", "onion", "orange")}
+    )
     verbs = grammar_fill("the pilot [MASK] the fast jeep")
     assert set(list(verbs)[:4]) == {"drives", "parks", "steers", "fuels"}
     assert verbs["drives"] == pytest.approx(0.2) and verbs["likes"] == pytest.approx(0.04)
     assert grammar_fill("the [MASK] slices the pear") == pytest.approx({p: 1 / 8 for p in PEOPLE})
     assert grammar_fill("[MASK] cook slices the pear") == {"the": 1.0}
     assert set(grammar_fill("the [MASK] hides")) == set(NOUNS["animal"])
-    assert list(grammar_fill("the farmer does not [MASK] the pear"))[:4] == ["cook", "eat", "slice", "taste"]
+    assert list(grammar_fill("the farmer does not [MASK] the pear"))[:4] == [
+        "cook",
+        "eat",
+        "slice",
+        "taste",
+    ]
     with pytest.raises(ValueError, match="exactly one"):
         grammar_fill("the fox hides")
     with pytest.raises(ValueError, match="no word"):

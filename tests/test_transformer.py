@@ -44,7 +44,10 @@ def to_torch_mha(ours: MultiHeadAttention) -> nn.MultiheadAttention:
 
 
 def to_torch_encoder_layer(ours: TransformerBlock) -> nn.TransformerEncoderLayer:
-    """A ``torch.nn.TransformerEncoderLayer(batch_first=True)`` with our block's weights (tests only)."""
+    """A ``torch.nn.TransformerEncoderLayer(batch_first=True)`` with our block's weights.
+
+    For the tests only.
+    """
     theirs = nn.TransformerEncoderLayer(
         ours.attn.d_model,
         ours.attn.n_heads,
@@ -76,7 +79,10 @@ SHAPES = [
 
 
 def random_masks(B: int, n_q: int, n_k: int, gen: torch.Generator):
-    """A per-example attn_mask and a key padding mask (True = may attend), never a fully masked row."""
+    """A per-example attn_mask and a key padding mask (True = may attend).
+
+    Never a fully masked row.
+    """
     attn = torch.rand(B, n_q, n_k, generator=gen) > 0.3
     attn[..., 0] = True
     lengths = torch.randint(1, n_k + 1, (B,), generator=gen)

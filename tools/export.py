@@ -81,7 +81,8 @@ def vendor(dest: Path = VENDOR, packages: dict[str, tuple[str, str]] = PACKAGES)
     npm = shutil.which("npm")
     if npm is None:
         raise SystemExit(
-            "export.py: `npm` is needed once to fetch reveal.js, MathJax and friends (apt-get install npm)"
+            "export.py: `npm` is needed once to fetch reveal.js, MathJax and friends "
+            "(apt-get install npm)"
         )
     with tempfile.TemporaryDirectory() as tmp:
         specs = [f"{name}@{version}" for name, (version, _) in missing.items()]
@@ -164,7 +165,8 @@ def export(kind: str, notebooks: list[Path], build: Path = BUILD) -> list[Path]:
         f'<li><a href="{p.name}">{p.stem.removesuffix(".slides")}</a></li>' for p in pages
     )
     (out_dir / "index.html").write_text(
-        f"<!DOCTYPE html>\n<meta charset='utf-8'><title>Course {kind}</title>\n<h1>Course {kind}</h1>\n<ul>\n{links}\n</ul>\n",
+        f"<!DOCTYPE html>\n<meta charset='utf-8'><title>Course {kind}</title>\n"
+        f"<h1>Course {kind}</h1>\n<ul>\n{links}\n</ul>\n",
         encoding="utf-8",
     )
     return pages

@@ -66,7 +66,10 @@ def colab_badge(url: str, notebook: str) -> str:
 
 
 def pip_line(url: str) -> str:
-    """The Colab install command: non-editable, and --no-deps so Colab's torch and ipywidgets stay."""
+    """The Colab install command.
+
+    Non-editable, and --no-deps so Colab's torch and ipywidgets stay.
+    """
     return f'%pip install -q --no-deps "course-utils @ git+{url}"'
 
 
@@ -188,7 +191,8 @@ def main() -> int:
         rel = path.relative_to(ROOT)
         if args.check:
             print(
-                f"{rel}: launch links differ from pyproject's Repository; run `python tools/launch.py`"
+                f"{rel}: launch links differ from pyproject's Repository; "
+                "run `python tools/launch.py`"
             )
         else:
             path.write_text(wanted[path], encoding="utf-8")

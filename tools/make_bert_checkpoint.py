@@ -102,7 +102,10 @@ def measures(model: TinyBert, tok: Tokenizer, held_out: list[str]) -> dict[str, 
 def run_recipe(
     seed: int, steps: int, post_ln: bool = False, device: str = "cpu", trace: tuple[int, ...] = ()
 ) -> tuple[TinyBert, list[float], list[str]]:
-    """Pre-train a TinyBert with the recipe; print the noun-topic accuracy at the ``trace`` steps."""
+    """Pre-train a TinyBert with the recipe.
+
+    Print the noun-topic accuracy at the ``trace`` steps.
+    """
     seed_everything(seed)  # also fixes torch to one thread
     train, held_out = load_corpus()
     tok = Tokenizer(train)

@@ -83,7 +83,10 @@ def figure_alt(cell: dict) -> str | None:
 
 
 def widget_figures_with_alt(nb: nbformat.NotebookNode) -> None:
-    """Give each figure stored in a widget's state an ``<img alt>`` (the renderer drops text/plain)."""
+    """Give each figure stored in a widget's state an ``<img alt>``.
+
+    The renderer drops text/plain.
+    """
     state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
     for model in state.get("state", {}).values():
         for output in model.get("state", {}).get("outputs", []):
@@ -164,7 +167,10 @@ def launch_page() -> str:
     section = re.sub(r"\[!\[([^\]]*)\]\([^)]*\)\]\(([^)]*)\)", r"[\1](\2)", section)
     section = section.replace("](notebooks/", "](")
     commands = re.search(r"```bash.*?```", readme, flags=re.S)
-    return f"# Launch the course\n\nOn your own machine:\n\n{commands.group(0) if commands else ''}\n{section}\n"
+    return (
+        "# Launch the course\n\nOn your own machine:\n\n"
+        f"{commands.group(0) if commands else ''}\n{section}\n"
+    )
 
 
 def claims_page() -> str:

@@ -1,4 +1,7 @@
-"""Sphinx configuration of the course website (copied to build/site-src/conf.py by tools/site.py)."""
+"""Sphinx configuration of the course website.
+
+Copied to build/site-src/conf.py by tools/site.py.
+"""
 
 project = "Transformers & Attention, proven by experiment"
 author = "the course authors"

@@ -2,7 +2,8 @@
 
 Usage:
     python tools/slides.py [NOTEBOOK ...]           # default: every notebooks/0N_*.ipynb
-    python tools/slides.py --reset [NOTEBOOK ...]   # recompute every type (pinned cells keep theirs)
+    python tools/slides.py --reset [NOTEBOOK ...]   # recompute every type
+                                                    # (pinned cells keep theirs)
     python tools/slides.py --check [NOTEBOOK ...]   # change nothing; exit 1 if a cell lacks one
                                                     # or a slide is over its word budget
 

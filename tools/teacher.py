@@ -2,7 +2,8 @@
 
 Usage:
     python tools/teacher.py student       # -> build/student/NN_….ipynb (solutions removed)
-    python tools/teacher.py assignment    # -> build/assignment/NN/{autograder,student}/ (otter-grader)
+    python tools/teacher.py assignment    # -> build/assignment/NN/{autograder,student}/
+                                          #    (otter-grader)
     python tools/teacher.py grade NN SUBMISSION.ipynb   # score one submission, locally
 
 A solution is a Markdown cell tagged ``solution`` (one per exercise) whose metadata names

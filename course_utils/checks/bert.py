@@ -403,8 +403,9 @@ def _loss_mistakes(logits: torch.Tensor, labels: torch.Tensor) -> dict:
         "the raw scores (logits) to log_softmax or F.cross_entropy.": lambda: _right_loss(
             logits.softmax(-1), labels
         ),
-        "you averaged probabilities, not log-probabilities: the loss is -mean(log p(right word)).": lambda: (
-            float(-log_p.exp()[chosen].gather(-1, labels[chosen][:, None]).mean())
+        "you averaged probabilities, not log-probabilities: "
+        "the loss is -mean(log p(right word)).": lambda: float(
+            -log_p.exp()[chosen].gather(-1, labels[chosen][:, None]).mean()
         ),
         "your log_softmax runs over the wrong axis (dim=1, the positions): the probabilities "
         "are over the vocabulary, the last axis: log_softmax(-1).": lambda: float(
@@ -414,15 +415,17 @@ def _loss_mistakes(logits: torch.Tensor, labels: torch.Tensor) -> dict:
         "positions must count more. Average over all chosen positions at once.": lambda: (
             sum(per_sentence) / len(per_sentence)
         ),
-        "you used log base 2 (bits): the loss uses the natural log (nats), as log_softmax does.": lambda: (
-            right / math.log(2)
-        ),
+        "you used log base 2 (bits): "
+        "the loss uses the natural log (nats), as log_softmax does.": lambda: right / math.log(2),
     }
 
 
 @checker("08")
 def check_mlm_loss(fn) -> Feedback:
-    """Check ``fn(logits, labels) -> loss``: the mean cross-entropy over positions with labels != -100."""
+    """Check ``fn(logits, labels) -> loss``.
+
+    The loss is the mean cross-entropy over positions with labels != -100.
+    """
     for logits, labels in _loss_cases():
         result, problem = call_learner(fn, logits, labels, name="your loss function")
         if problem:

@@ -194,7 +194,8 @@ def check_split_heads(fn) -> Feedback:
         name="your split_heads", what="the result",
         shape_advice="expected (B, h, n, d_k), with d_k = d_model // n_heads."
         + HARD_CODED.format("x.shape and n_heads"),
-        later_failure_advice="Did you hard-code a size? Read every size from x.shape and n_heads.", easy="x of shape (2, 3, 8)",
+        later_failure_advice="Did you hard-code a size? Read every size from x.shape and n_heads.",
+        easy="x of shape (2, 3, 8)",
     )  # fmt: skip
     return _named(problem) or Feedback(
         True,
@@ -214,7 +215,8 @@ def check_merge_heads(fn) -> Feedback:
         fn, cases, lambda heads: merge_heads(heads).numpy(), _merge_mistakes,
         name="your merge_heads", what="the result",
         shape_advice="expected (B, n, h·d_k)." + HARD_CODED.format("x.shape"),
-        later_failure_advice="Did you hard-code a size? Read every size from x.shape.", easy="heads of shape (2, 4, 3, 2)",
+        later_failure_advice="Did you hard-code a size? Read every size from x.shape.",
+        easy="heads of shape (2, 4, 3, 2)",
     )  # fmt: skip
     return _named(problem) or Feedback(
         True,
@@ -285,7 +287,8 @@ def _pe_mistakes(n: int, d: int) -> dict:
             lambda: _pe(n, d, exponent=lambda two_i, dd: np.floor(two_i / dd)),
         "all the sines come first and then all the cosines, [sin | cos]. Some libraries use "
         "that layout, but the paper interleaves them: feature 2i is a sine, feature 2i+1 the "
-        "cosine of the same angle (pe[:, 0::2] = …, pe[:, 1::2] = …).": lambda: _pe(n, d, halves=True),
+        "cosine of the same angle (pe[:, 0::2] = …, pe[:, 1::2] = …).":
+            lambda: _pe(n, d, halves=True),
         "every feature holds a sine; the odd features (1, 3, 5, …) hold the cosine of the same "
         "angle as their left neighbour.": lambda: _pe(n, d, sines_only=True),
         "the positions start at 1; they start at 0, so the first row is sin(0) = 0, cos(0) = 1 "

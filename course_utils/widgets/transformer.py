@@ -41,9 +41,15 @@ def describe_head(weights) -> str:
     mean_w = float(np.mean([w[i, i + offset] for i in rows]))
     share = counts.max() / n
     if share < 0.5:
-        return f"no single offset dominates (the top offset {offset:+d} wins for only {share:.0%} of the tokens)"
+        return (
+            f"no single offset dominates (the top offset {offset:+d} wins for only "
+            f"{share:.0%} of the tokens)"
+        )
     if mean_w < 0.4:
-        return f"attention is spread out (its favourite offset {offset:+d} gets only {mean_w:.2f} on average)"
+        return (
+            f"attention is spread out (its favourite offset {offset:+d} gets only "
+            f"{mean_w:.2f} on average)"
+        )
     where = {0: "itself", -1: "the token to its left", 1: "the token to its right"}.get(
         offset, f"the token {abs(offset)} to its {'left' if offset < 0 else 'right'}"
     )

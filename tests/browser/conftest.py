@@ -52,7 +52,8 @@ def browser():
     path = chromium_path()
     if path is None:
         pytest.skip(
-            "no chromium: `apt-get install -y chromium` (make test-browser does it when run as root)"
+            "no chromium: `apt-get install -y chromium` "
+            "(make test-browser does it when run as root)"
         )
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path)
@@ -68,7 +69,10 @@ def free_port() -> int:
 
 
 def copy_for_lab(src: Path, dest: Path) -> None:
-    """Copy notebooks/ for Lab; cells tagged skip-execution become raw cells (Lab ignores the tag)."""
+    """Copy notebooks/ for Lab.
+
+    Cells tagged skip-execution become raw cells (Lab ignores the tag).
+    """
     shutil.copytree(src, dest)
     for path in dest.glob("[0-9][0-9]_*.ipynb"):
         nb = nbformat.read(path, as_version=4)

@@ -24,7 +24,8 @@ def exported() -> dict[str, list]:
         pytest.skip("no notebooks/0N_*.ipynb yet")
     if shutil.which("npm") is None and not (BUILD / "vendor" / "reveal.js").is_dir():
         pytest.skip(
-            "npm is needed once to vendor reveal.js and MathJax into build/vendor (apt-get install npm)"
+            "npm is needed once to vendor reveal.js and MathJax into build/vendor "
+            "(apt-get install npm)"
         )
     pages = {}
     for kind in ("slides", "html"):

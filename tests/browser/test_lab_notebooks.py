@@ -41,10 +41,12 @@ STATE_JS = f"""() => {{
 
 # A fingerprint of what the learner sees in one cell's output, without the control being moved.
 SIGNATURE_JS = """([index]) => {
-  const area = window.jupyterapp.shell.currentWidget.content.widgets[index].node.querySelector('.jp-OutputArea');
+  const area = window.jupyterapp.shell.currentWidget.content.widgets[index].node
+    .querySelector('.jp-OutputArea');
   const clone = area.cloneNode(true);
   clone.querySelectorAll('[data-moved-control]').forEach(e => e.remove());
-  const images = Array.from(clone.querySelectorAll('img')).map(i => i.src.length + ':' + i.src.slice(-64));
+  const images = Array.from(clone.querySelectorAll('img'))
+    .map(i => i.src.length + ':' + i.src.slice(-64));
   return clone.innerText + '|' + images.join(',');
 }"""
 
@@ -53,7 +55,8 @@ CONTROLS_JS = """([index]) => {
   const node = window.jupyterapp.shell.currentWidget.content.widgets[index].node;
   const found = [];
   const add = (sel, kind) => node.querySelectorAll(sel).forEach(e => {
-    const box = e.closest('.widget-inline-hbox, .widget-toggle-buttons, .widget-button, .widget-checkbox') || e;
+    const box = e.closest(
+      '.widget-inline-hbox, .widget-toggle-buttons, .widget-button, .widget-checkbox') || e;
     const id = String(found.length);
     e.setAttribute('data-test-control', id);
     found.push({id, kind});
@@ -78,7 +81,8 @@ def open_notebook(page, lab: dict, name: str) -> None:
     """Open a notebook in Lab and wait until its kernel is idle."""
     page.goto(f"{lab['base']}/lab/tree/{name}?token={lab['token']}&reset")
     page.wait_for_function(
-        f"() => {{ const p = {PANEL}; return p && p.context && p.context.path === {json.dumps(name)} "
+        f"() => {{ const p = {PANEL}; "
+        f"return p && p.context && p.context.path === {json.dumps(name)} "
         "&& p.sessionContext.session && p.sessionContext.session.kernel "
         "&& p.sessionContext.session.kernel.status === 'idle'; }",
         timeout=120_000,
@@ -86,7 +90,10 @@ def open_notebook(page, lab: dict, name: str) -> None:
 
 
 def run_all(page) -> dict:
-    """Run all cells; wait on the notebook model until every code cell has run and the kernel is idle."""
+    """Run all cells.
+
+    Wait on the notebook model until every code cell has run and the kernel is idle.
+    """
     page.evaluate(
         f"async () => {{ const p = {PANEL}; window.jupyterapp.shell.activateById(p.id);"
         " await window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
@@ -171,8 +178,10 @@ def visible_change(page, index: int, controls: list[dict]) -> dict | None:
     """Try the cell's controls in turn; return the first whose use changes the visible output."""
     for control in controls:
         page.evaluate(
-            "([id]) => { document.querySelectorAll('[data-moved-control]').forEach(e => e.removeAttribute('data-moved-control'));"
-            " document.querySelector(`[data-control-box=\"${id}\"]`).setAttribute('data-moved-control', ''); }",
+            "([id]) => { document.querySelectorAll('[data-moved-control]')"
+            ".forEach(e => e.removeAttribute('data-moved-control'));"
+            ' document.querySelector(`[data-control-box="${id}"]`)'
+            ".setAttribute('data-moved-control', ''); }",
             [control["id"]],
         )
         before = page.evaluate(SIGNATURE_JS, [index])
@@ -279,7 +288,8 @@ def test_notebook_runs_in_jupyterlab(path: Path | None, lab: dict, browser):
             if any(WIDGET_MIME in o.get("data", {}) for o in c["outputs"])
         ]
         assert widget_cells, (
-            f"{path.name}: no widget output after running (every notebook has an interactive element)"
+            f"{path.name}: no widget output after running "
+            "(every notebook has an interactive element)"
         )
         page.wait_for_timeout(1500)  # widget views render asynchronously
         broken = page.locator(".jp-OutputArea-output", has_text="Error displaying widget").count()
@@ -289,7 +299,8 @@ def test_notebook_runs_in_jupyterlab(path: Path | None, lab: dict, browser):
         timings, still = {}, []
         for index in explorers:
             page.evaluate(
-                "([i]) => window.jupyterapp.shell.currentWidget.content.widgets[i].node.scrollIntoView()",
+                "([i]) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
+                ".node.scrollIntoView()",
                 [index],
             )
             controls = page.evaluate(CONTROLS_JS, [index])
