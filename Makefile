@@ -62,7 +62,7 @@ lint: $(STAMP) ## ruff check (notebooks included, 100 columns) + ruff format --c
 	$(BIN)/ruff format --check .
 
 format: $(STAMP) ## ruff format the package, the tests and the tools
-	$(BIN)/ruff format course_utils tests tools
+	$(BIN)/ruff format course_utils tests tools benchmarks
 
 test-unit: $(STAMP) ## unit tests of course_utils (no notebooks)
 	COURSE_PROGRESS_FILE=$(TEST_PROGRESS) $(BIN)/python -m pytest -q tests --ignore=tests/browser \
