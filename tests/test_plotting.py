@@ -33,6 +33,7 @@ CAUSAL = np.tril(np.ones((3, 3), dtype=bool))
 
 @pytest.fixture(autouse=True)
 def _no_figures_left():
+    plt.close("all")  # what an earlier test module left open is not this test's doing
     yield
     leftover = plt.get_fignums()
     plt.close("all")

@@ -65,11 +65,14 @@ def test_alignment_explorer_renders_through_its_output_only(examples):
 
 
 def test_alignment_explorer_updates_within_250_ms(examples):
+    """The median update, so that one of Python's full garbage collections does not decide."""
     _, state = make_alignment_explorer(examples)
-    start = time.process_time()
-    for step in (1, 2, 3):
+    seconds = []
+    for step in (1, 2, 3, 1, 2, 3, 1):
+        start = time.process_time()
         state["step"].value = step
-    assert (time.process_time() - start) / 3 <= 0.25
+        seconds.append(time.process_time() - start)
+    assert sorted(seconds)[len(seconds) // 2] <= 0.25
 
 
 def test_alignment_figure_has_token_labels(examples):

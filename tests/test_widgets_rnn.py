@@ -64,11 +64,14 @@ def test_distance_figure_keeps_its_axis_fixed_while_the_bars_shrink():
 
 
 def test_distance_explorer_updates_within_250_ms():
+    """The median update, so that one of Python's full garbage collections does not decide."""
     _, state = make_distance_explorer(DISTANCES, CURVES)
-    start = time.process_time()
-    for k in (1, 10, 20):
+    seconds = []
+    for k in (1, 10, 20, 5, 15, 30, 2):
+        start = time.process_time()
         state["distance"].value = k
-    assert (time.process_time() - start) / 3 <= 0.25
+        seconds.append(time.process_time() - start)
+    assert sorted(seconds)[len(seconds) // 2] <= 0.25
 
 
 def test_gradient_curves_figure_is_log_scale_and_labelled():
