@@ -17,6 +17,7 @@ says. Grading runs with ``otter run`` in the current environment: no Docker.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import shutil
@@ -83,9 +84,22 @@ def exercises(nb: nbformat.NotebookNode) -> list[dict]:
 
 
 def setup_code(nb: nbformat.NotebookNode) -> str:
-    """The notebook's setup cell without the Colab install branch."""
-    setup = next(c for c in nb.cells if c.cell_type == "code").source
-    return re.sub(r'if "google.colab" in sys.modules:\n(\s+.*\n)+', "", setup)
+    """The notebook's setup cell without the Colab install branch, and every import the
+    lesson makes later (an exercise may use a module the lesson imported on the way)."""
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    setup = re.sub(r'if "google.colab" in sys.modules:\n(?:[ \t]+.*\n)+', "", code[0])
+    later = []
+    for source in code[1:]:
+        try:
+            tree = ast.parse(re.sub(r"(?m)^(\s*)[%!].*$", r"\1pass", source))
+        except SyntaxError:
+            continue
+        later += [
+            ast.get_source_segment(source, node)
+            for node in tree.body
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+        ]
+    return "\n".join([setup.rstrip(), *dict.fromkeys(later)]) + "\n"
 
 
 def master_notebook(path: Path) -> nbformat.NotebookNode | None:
