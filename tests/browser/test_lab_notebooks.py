@@ -7,6 +7,7 @@ build/screenshots/NAME.png; timings to build/screenshots/timings.txt."""
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.request
 from pathlib import Path
@@ -21,6 +22,7 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 UPDATE_LIMIT_S = 0.25  # a widget answers a move within 250 ms
 PREDICTION_NOTEBOOK = "05"  # where the test makes one prediction and reads its answer
 LOCK_BUTTON = "Lock in my guess"
+ASKS = re.compile(r"(?<![\w.])ask\(")  # a prediction cell (not fill_mask( or other names)
 
 # The notebook panel as the app sees it (needs --LabApp.expose_app_in_browser).
 PANEL = "window.jupyterapp && window.jupyterapp.shell.currentWidget"
@@ -53,6 +55,8 @@ SIGNATURE_JS = """([index]) => {
 # Candidate controls in the widget cell, most typical first; each gets a data attribute.
 CONTROLS_JS = """([index]) => {
   const node = window.jupyterapp.shell.currentWidget.content.widgets[index].node;
+  document.querySelectorAll('[data-test-control], [data-control-box]').forEach(e => {
+    e.removeAttribute('data-test-control'); e.removeAttribute('data-control-box'); });
   const found = [];
   const add = (sel, kind) => node.querySelectorAll(sel).forEach(e => {
     const box = e.closest(
@@ -235,7 +239,8 @@ def run_cell(page, index: int) -> list[dict]:
 
 def make_a_prediction(page, state: dict) -> str:
     """Pick the first choice of the first prediction, lock it in, run its reveal: the answer."""
-    ask_cell = next(c["index"] for c in state["cells"] if "ask(" in cell_source(page, c["index"]))
+    cells = [c["index"] for c in state["cells"]]
+    ask_cell = next(i for i in cells if ASKS.search(cell_source(page, i)))
     name = cell_source(page, ask_cell).split("=", 1)[0].strip()
     page.evaluate(
         "([i]) => window.jupyterapp.shell.currentWidget.content.widgets[i].node"
@@ -294,7 +299,7 @@ def test_notebook_runs_in_jupyterlab(path: Path | None, lab: dict, browser):
         page.wait_for_timeout(1500)  # widget views render asynchronously
         broken = page.locator(".jp-OutputArea-output", has_text="Error displaying widget").count()
         assert broken == 0, f"{path.name}: {broken} widget(s) failed to render"
-        explorers = [i for i in widget_cells if "ask(" not in cell_source(page, i)]
+        explorers = [i for i in widget_cells if not ASKS.search(cell_source(page, i))]
         assert explorers, f"{path.name}: no explorer widget besides the predictions"
         timings, still = {}, []
         for index in explorers:
