@@ -189,8 +189,9 @@ def test_variance_names_the_mistake_and_never_crashes(fn, phrase):
 
 # --- Predictions: every choice of every prediction goes through reveal -------------------------
 
+from predictions import assert_every_choice_is_answered  # noqa: E402
+
 from course_utils.checks.scaling import PREDICTIONS  # noqa: E402
-from course_utils.predict import ask, reveal  # noqa: E402
 
 OUTCOMES = {  # a measurement for which each choice is the right answer
     "05.variance-256": {"one": 1.02, "sixteen": 15.8, "dk": 251.7},
@@ -200,14 +201,4 @@ OUTCOMES = {  # a measurement for which each choice is the right answer
 
 @pytest.mark.parametrize("prediction", PREDICTIONS, ids=lambda p: p.id)
 def test_every_choice_of_every_prediction_is_answered(prediction, capsys):
-    assert set(OUTCOMES[prediction.id]) == set(prediction.choices)
-    for truth, measured in OUTCOMES[prediction.id].items():
-        assert prediction.right_key(measured) == truth
-        for picked in prediction.choices:
-            guess = ask(prediction)
-            guess.choice = picked
-            reveal(guess, measured=measured, shown="the measurement")
-            text = capsys.readouterr().out
-            assert ("right!" in text) == (picked == truth), text
-            for key in prediction.choices:
-                assert prediction.explanations[key] in text
+    assert_every_choice_is_answered(prediction, OUTCOMES[prediction.id], capsys)

@@ -332,8 +332,9 @@ def test_the_learners_prints_are_shown_once_after_the_verdict():
 
 # --- Predictions: every choice of every prediction goes through reveal -------------------------
 
+from predictions import assert_every_choice_is_answered  # noqa: E402
+
 from course_utils.checks.self_attention import PREDICTIONS  # noqa: E402
-from course_utils.predict import ask, reveal  # noqa: E402
 
 # a measurement for which each choice is the right answer
 OUTCOMES = {
@@ -348,14 +349,4 @@ OUTCOMES = {
 
 @pytest.mark.parametrize("prediction", PREDICTIONS, ids=lambda p: p.id)
 def test_every_choice_of_every_prediction_is_answered(prediction, capsys):
-    assert set(OUTCOMES[prediction.id]) == set(prediction.choices)
-    for truth, measured in OUTCOMES[prediction.id].items():
-        assert prediction.right_key(measured) == truth
-        for picked in prediction.choices:
-            guess = ask(prediction)
-            guess.choice = picked
-            reveal(guess, measured=measured, shown="the measurement")
-            text = capsys.readouterr().out
-            assert ("right!" in text) == (picked == truth), text
-            for key in prediction.choices:  # every choice is explained
-                assert prediction.explanations[key] in text
+    assert_every_choice_is_answered(prediction, OUTCOMES[prediction.id], capsys)
