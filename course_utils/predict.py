@@ -287,17 +287,7 @@ def reveal(guess, measured, shown: str) -> None:
     for key in pred.choices:
         mark = "✔" if key == right else "✘"
         print(f"{mark} {pred.label(key)}: {pred.explanations[key]}")
-    if pred.explanation:
-        print(pred.explanation)
-    if choice is not None:
-        progress.record(
-            progress.PREDICTION,
-            pred.notebook,
-            pred.id,
-            guess=choice,
-            right=choice == right,
-            measured=shown,
-        )
+    _close(pred, choice, choice == right, shown)
     return None
 
 
@@ -321,14 +311,14 @@ def _reveal_number(pred: Prediction, choice, measured, shown: str, name: str) ->
             factor = f", off by a factor of {large / small:.2g}" if small > 0 else ""
             print(f"Your guess: {choice:g}{unit} — too {direction}{factor} (right means {within}).")
     print(f"Measured: {shown}.")
+    _close(pred, choice, right, shown)
+
+
+def _close(pred: Prediction, choice, right: bool, shown: str) -> None:
+    """The extra explanation, if any; a guess that was made goes into the progress file."""
     if pred.explanation:
         print(pred.explanation)
     if choice is not None:
         progress.record(
-            progress.PREDICTION,
-            pred.notebook,
-            pred.id,
-            guess=choice,
-            right=right,
-            measured=shown,
+            progress.PREDICTION, pred.notebook, pred.id, guess=choice, right=right, measured=shown
         )
