@@ -1082,10 +1082,14 @@ def mha_inputs(
 # --- cost (07) ---
 
 
-def tiled_qkv(q: Any, k: Any, v: Any, block: Any) -> int:
-    """``tiled_attention``'s q, k, v (float tensors whose shapes fit) checked; returns ``block``."""
+def tiled_qkv(q: Any, k: Any, v: Any, block: Any, trace: Any = None) -> int:
+    """``tiled_attention``'s q, k, v (float tensors whose shapes fit) and trace (None or an empty
+    list) checked; returns ``block``."""
     import torch
 
+    if trace is not None:
+        hint = "Pass an empty list to collect the steps, or None."
+        require(instance_of(trace, "trace", list, hint) == [], f"trace is not empty. {hint}")
     for name, t in (("q", q), ("k", k), ("v", v)):
         instance_of(
             t, name, torch.Tensor, hint="convert with torch.as_tensor(x, dtype=torch.float32)"

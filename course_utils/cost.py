@@ -106,7 +106,7 @@ def naive_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.
 
 
 def tiled_attention(
-    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, block: int = 128
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, block: int = 128, trace: list | None = None
 ) -> torch.Tensor:
     """Exact attention over blocks of ``block`` keys with an online softmax; never holds n×n.
 
@@ -115,20 +115,27 @@ def tiled_attention(
     whenever a block raises the maximum (Milakov & Gimelshein 2018; Rabe & Staats 2021; Dao et
     al. 2022). The largest temporary is (n_q, block). Notebook 07 writes the same lines. For
     inference only (in-place updates, no gradients); a NaN in the input gives NaN in the output.
+    A list passed as ``trace`` gets one dict per block (``start``, ``block_max``, ``m``,
+    ``correction``, ``l``, each (..., n, 1)): 07's tiling figure is drawn from it.
     """
-    block = val.tiled_qkv(q, k, v, block)
+    block = val.tiled_qkv(q, k, v, block, trace)
     q = q / math.sqrt(q.shape[-1])  # (..., n, d_k) scaled once, not every block
     m = q.new_full(q.shape[:-1] + (1,), -math.inf)  # (..., n, 1) running maximum
     l = q.new_zeros(q.shape[:-1] + (1,))  # noqa: E741 - (..., n, 1) running sum of exp(score − m)
     acc = q.new_zeros(q.shape[:-1] + v.shape[-1:])  # (..., n, d_v) running weighted sum of values
     for start in range(0, k.shape[-2], block):
         s = q @ k[..., start : start + block, :].transpose(-2, -1)  # (..., n, block)
-        m_new = torch.maximum(m, s.amax(dim=-1, keepdim=True))  # (..., n, 1)
+        block_max = s.amax(dim=-1, keepdim=True)  # (..., n, 1)
+        m_new = torch.maximum(m, block_max)  # (..., n, 1)
         p = s.sub_(m_new).exp_()  # exp(s − m_new), in place: no second (n, block) matrix
         correction = torch.exp(m - m_new)  # (..., n, 1) re-expresses the old sums
         l = l.mul_(correction).add_(p.sum(dim=-1, keepdim=True))  # noqa: E741
         acc = acc.mul_(correction).add_(p @ v[..., start : start + block, :])  # (..., n, d_v)
         m = m_new
+        if trace is not None:
+            trace.append(
+                dict(start=start, block_max=block_max, m=m, correction=correction, l=l.clone())
+            )
     return acc / l  # (..., n, d_v)
 
 

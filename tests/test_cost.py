@@ -110,6 +110,21 @@ def test_tiled_keeps_dtype_and_handles_fewer_queries_than_keys():
     assert (out - naive_attention(q, k, v)).abs().max() < 1e-12
 
 
+def test_tiled_trace_records_the_running_maximum_and_sum_of_every_block():
+    q, k, v = torch.randn(2, 3, 8), torch.randn(2, 10, 8), torch.randn(2, 10, 3)
+    trace = []
+    tiled_attention(q, k, v, block=4, trace=trace)
+    scores = q @ k.transpose(-2, -1) / 8**0.5  # (2, 3, 10)
+    assert [step["start"] for step in trace] == [0, 4, 8]
+    assert (trace[0]["correction"] == 0).all()  # nothing to rescale before the first block
+    for step in trace:
+        seen = scores[..., : step["start"] + 4]
+        assert torch.allclose(step["m"][..., 0], seen.amax(-1))
+        assert torch.allclose(step["l"][..., 0], (seen - step["m"]).exp().sum(-1))
+    with pytest.raises(ValueError, match="trace is not empty"):
+        tiled_attention(q, k, v, block=4, trace=trace)
+
+
 def test_tiled_survives_large_scores():
     q = torch.randn(50, 4) * 100  # softmax would overflow without the running maximum
     k, v = torch.randn(70, 4) * 100, torch.randn(70, 3)
@@ -222,7 +237,14 @@ VALID_NUMBERS = (
 )
 # print is a valid function to time; a module called without its input raises its own error,
 # which is the caller's function failing, not the helper: it is left out of the bad values
-OWN_FUNCTION = [("fn", "function"), ("block", "10**400"), ("block", "huge"), ("n_new", "huge")]
+OWN_FUNCTION = [
+    ("trace", "None"),
+    ("trace", "empty list"),
+    ("fn", "function"),
+    ("block", "10**400"),
+    ("block", "huge"),
+    ("n_new", "huge"),
+]
 _q, _k, _v = torch.randn(1, 1, 16, 8), torch.randn(1, 1, 16, 8), torch.randn(1, 1, 16, 4)
 FUZZ_TARGETS = {
     "attention_flops": (attention_flops, dict(n=64, d_k=8, heads=2)),
@@ -231,7 +253,7 @@ FUZZ_TARGETS = {
     "layer_flops": (layer_flops, dict(n=64, d_model=32)),
     "make_qkv": (make_qkv, dict(n=16, d_k=8)),
     "naive_attention": (naive_attention, dict(q=_q, k=_k, v=_v)),
-    "tiled_attention": (tiled_attention, dict(q=_q, k=_k, v=_v, block=4)),
+    "tiled_attention": (tiled_attention, dict(q=_q, k=_k, v=_v, block=4, trace=[])),
     "fit_exponent": (fit_exponent, dict(ns=[512, 1024, 2048], values=[1.0, 4.0, 16.0], min_n=0)),
     "extrapolate": (extrapolate, dict(ns=[512, 1024], values=[1.0, 4.0], n_new=4096)),
     "time_call": (time_call, dict(fn=lambda: None, warmup=1, repeats=2, min_repeat_s=0.0)),

@@ -6,10 +6,11 @@ from __future__ import annotations
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from course_utils import _validate as val
-from course_utils.cost import layer_flops, score_matrix_bytes
+from course_utils.cost import layer_flops, score_matrix_bytes, tiled_attention
 from course_utils.plotting import COLORS
 from course_utils.widgets import show_figure
 
@@ -223,25 +224,14 @@ TILING_SCORES = np.array([0.5, 1.2, -0.3, 0.8, 2.1, 0.1, 2.6, -1.0, 1.9, 0.4, -0
 
 
 def online_softmax_steps(scores, block: int) -> list[dict[str, float]]:
-    """The running m and l of one query row after each block, with the correction applied."""
+    """The running m and l of one query row after each block, with the correction applied:
+    ``cost.tiled_attention``'s own trace, for a query whose scores are ``scores``."""
     scores, block = val.float_array(scores, "scores", ndim=1), val.positive_int(block, "block")
-    m, l_sum, steps = -np.inf, 0.0, []
-    for start in range(0, len(scores), block):
-        s = scores[start : start + block]
-        m_new = max(m, float(s.max()))
-        correction = float(np.exp(m - m_new))  # 0 before the first block (m = −inf)
-        l_sum = l_sum * correction + float(np.exp(s - m_new).sum())
-        steps.append(
-            {
-                "start": start,
-                "block_max": float(s.max()),
-                "m": m_new,
-                "correction": correction,
-                "l": l_sum,
-            }
-        )
-        m = m_new
-    return steps
+    keys = torch.as_tensor(scores, dtype=torch.float64)[:, None]  # (n, 1): q·k_j = scores[j]
+    one = torch.ones(1, 1, dtype=torch.float64)  # the query (d_k = 1, so no scaling)
+    trace: list = []
+    tiled_attention(one, keys, torch.ones_like(keys), block, trace=trace)
+    return [{k: v if k == "start" else v.item() for k, v in step.items()} for step in trace]
 
 
 def plot_tiling(n: int = 12, block: int = 4, query: int = 5) -> plt.Figure:
