@@ -43,6 +43,7 @@ __all__ = [
     "compare",
     "first_match",
     "time_limit",
+    "wrong_answer",
 ]
 
 DEFAULT_TIMEOUT = 5.0  # seconds per call of a learner's function
@@ -482,6 +483,33 @@ def first_match(got: np.ndarray, candidates: dict[str, Callable[[], np.ndarray]]
     return None
 
 
+def wrong_answer(
+    got: np.ndarray,
+    expected: np.ndarray,
+    mistakes: dict[str, Callable[[], np.ndarray]],
+    description: str,
+    what: str,
+    shape_advice: str = "",
+    lead: str = "",
+    rule: str = "",
+) -> Feedback:
+    """Why ``got`` (which does not match ``expected``) is wrong, said ``On {description}: …``.
+
+    The advice of the first known mistake it equals; else, with ``shape_advice``, a wrong
+    shape; else where its values differ, followed by ``rule``. ``lead`` opens the sentence.
+    """
+    hint = first_match(got, mistakes)
+    if hint:
+        return Feedback(False, f"On {description}: {lead}{hint}")
+    if shape_advice and got.shape != expected.shape:
+        return Feedback(
+            False,
+            f"On {description} {what} has shape {got.shape} but should have shape "
+            f"{expected.shape}: {shape_advice}",
+        )
+    return Feedback(False, f"On {description}: {lead}{compare(got, expected, what).message}{rule}")
+
+
 def check_array_cases(
     fn: Any,
     cases: Sequence[tuple[str, tuple]],
@@ -516,18 +544,8 @@ def check_array_cases(
         expected = np.asarray(reference(*args), dtype=float)
         if got.shape != expected.shape and got.size == expected.size and expected.ndim == 1:
             got = got.reshape(expected.shape)  # a column or row vector is fine
-        if compare(got, expected) is None:
-            continue
-        hint = first_match(got, mistakes(*args))
-        if hint:
-            return Feedback(False, f"On {description}: {hint}")
-        if got.shape != expected.shape:
-            return Feedback(
-                False,
-                f"On {description} {what} has shape {got.shape} but should have shape "
-                f"{expected.shape}: {shape_advice}",
-            )
-        return Feedback(False, f"On {description}: " + compare(got, expected, what).message)
+        if compare(got, expected) is not None:
+            return wrong_answer(got, expected, mistakes(*args), description, what, shape_advice)
     return None
 
 

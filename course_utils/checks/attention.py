@@ -222,27 +222,23 @@ def _causal_problem(fn, description: str, Q, K, V) -> Feedback | None:
     expected, _ = attention(Q, K, V, mask=causal_mask(n))
     if _core.compare(got, expected) is None:
         return None
-    hint = _core.first_match(got, _causal_mistakes(Q, K, V))
-    if hint:
-        return Feedback(False, f"On {description}: {hint}")
-    if got.shape != expected.shape:
-        return Feedback(
-            False,
-            f"On {description} the output has shape {got.shape} but should have shape "
-            f"{expected.shape}: one row per token, one column per value feature (n, d_v).",
-        )
+    shape_advice = "one row per token, one column per value feature (n, d_v)."
+    leak = _future_leak(fn, Q, K, V, got) if got.shape == expected.shape else ""
+    mistakes = _causal_mistakes(Q, K, V)
+    return _core.wrong_answer(
+        got, expected, mistakes, description, "the output", shape_advice, rule=leak
+    )
+
+
+def _future_leak(fn, Q, K, V, got: np.ndarray) -> str:
+    """The sentence to add when changing the last value changes earlier outputs, else ""."""
     changed = V.copy()
     changed[-1] += 10.0
     later, problem = _core.call_learner(fn, Q, K, changed, name="your causal attention")
     later, problem = (None, problem) if problem else _core.as_array(later, "the output")
     if problem is None and later.shape == got.shape and not np.allclose(later[:-1], got[:-1]):
-        return Feedback(
-            False, f"On {description}: changing the last token changes earlier outputs: the "
-            "future leaks in.",
-        )  # fmt: skip
-    return Feedback(
-        False, f"On {description}: " + _core.compare(got, expected, "the output").message
-    )
+        return " Changing the last token changes earlier outputs: the future leaks in."
+    return ""
 
 
 @checker("04")

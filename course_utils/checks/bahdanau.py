@@ -205,11 +205,7 @@ def _part_problem(description, got, expected, mistakes, what, lead, rule) -> Fee
     """None when ``got`` (the weights or the context) matches; else its slip or its difference."""
     if _core.compare(got, expected) is None:
         return None
-    hint = _core.first_match(got, mistakes)
-    if hint:
-        return Feedback(False, f"On {description}: {lead}{hint}")
-    message = _core.compare(got, expected, what).message
-    return Feedback(False, f"On {description}: {lead}{message}{rule}")
+    return _core.wrong_answer(got, expected, mistakes, description, what, lead=lead, rule=rule)
 
 
 @checker("02")
