@@ -165,9 +165,9 @@ VARIANCE_MISTAKES = [
     (lambda d, n, rng: d, "does not simulate"),
     (lambda d, n, rng: 3 * d, "within 15 %"),
     (lambda d, n, rng: (simulate(d, n, rng), d), "tuple"),
-    (lambda d, n, rng: float("nan"), "nan"),
+    (lambda d, n, rng: float("nan"), "NaN"),
     (lambda d, n, rng: True, "returned True"),
-    (lambda d, n, rng: "64", "returned a str"),
+    (lambda d, n, rng: "64", "is a string"),
     (
         lambda d, n, rng: rng.standard_normal((n, d)) @ rng.standard_normal((d + 1, n)),
         "raised ValueError",

@@ -382,8 +382,8 @@ def _as_array(value: Any, name: str, ndim: int | None) -> tuple[np.ndarray | Non
     if isinstance(value, tuple):
         return None, Feedback(
             False,
-            f"{name} is a tuple of {len(value)} items; return a single array "
-            "(if you return (output, weights), return only the one asked for).",
+            f"{name} is a tuple of {len(value)} items; return just the one result the exercise "
+            "asks for, not a tuple (e.g. only the output, not (output, weights)).",
         )
     if isinstance(value, (str, bytes)):
         return None, Feedback(

@@ -121,27 +121,10 @@ def _as_number(value, d_k: int, n_pairs: int) -> tuple[float | None, Feedback | 
         return None, Feedback(
             False, f"your function returned {value}; return the estimated variance, a number."
         )
-    if isinstance(value, tuple):
+    arr, problem = as_array(value, "what your function returned")
+    if problem:
         return None, Feedback(
-            False,
-            f"your function returned a tuple of {len(value)} items; return one "
-            "number, the variance of the simulated dot products.",
-        )
-    if isinstance(value, (str, bytes)):
-        return None, Feedback(
-            False,
-            f"your function returned a {type(value).__name__} ({value!r}); return "
-            "the number itself, e.g. float(dots.var()).",
-        )
-    if hasattr(value, "detach"):  # a torch tensor
-        value = value.detach().cpu().numpy()
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None, Feedback(
-            False,
-            f"your function returned a {type(value).__name__}; return one number, "
-            "e.g. float(dots.var()).",
+            False, f"{problem.message} Return one number, e.g. float(dots.var())."
         )
     if arr.size != 1:
         if arr.shape == (n_pairs,):
@@ -162,12 +145,7 @@ def _as_number(value, d_k: int, n_pairs: int) -> tuple[float | None, Feedback | 
             f"your function returned an array of shape {arr.shape}; return one "
             "number, the variance of all the simulated dot products.",
         )
-    number = float(arr.reshape(()))
-    if not np.isfinite(number):
-        return None, Feedback(
-            False, f"your estimate is {number}: look for a division by zero or an overflow."
-        )
-    return number, None
+    return float(arr.reshape(())), None
 
 
 def _variance_mistakes(d_k: int) -> dict[str, Callable[[float], bool]]:
