@@ -143,75 +143,37 @@ def _run(fn, seed: int):
 
 # ----------------------------------------------------------------------------- judging
 def _exact_rules(ids: np.ndarray, inputs: np.ndarray, labels: np.ndarray) -> Feedback | None:
-    """What must hold in every position, whatever the random draws."""
-    ordinary = ids >= N_SPECIAL
+    """What must hold in every position, whatever the random draws: the first rule broken."""
     chosen = labels != IGNORE
-    if chosen.all():
-        return Feedback(
-            False,
-            f"labels has no {IGNORE} at all: positions that were not chosen "
-            f"must get the label {IGNORE}, so the loss skips them.",
-        )
-    if not chosen.any():
-        return Feedback(
-            False,
-            f"every label is {IGNORE}: the chosen positions need the original "
-            "token as their label, or the model has nothing to predict.",
-        )
-    if (chosen & ~ordinary).any():
-        return Feedback(
-            False,
-            "a special token ([CLS], [SEP] or [PAD], ids below n_special) was "
-            "chosen: only ordinary tokens (ids >= n_special) may be masked.",
-        )
-    if not (labels[chosen] == ids[chosen]).all():
-        if (labels[chosen] == inputs[chosen]).all():
-            return Feedback(
-                False,
-                "your labels are the corrupted inputs ([MASK] or the random "
-                "word): the label must be the ORIGINAL token, what the model "
-                "has to recover. Take it from ids, before you change anything.",
-            )
-        return Feedback(
-            False,
-            "at a chosen position the label must be the ORIGINAL token (what "
-            "the model has to recover), not the [MASK] id or the replacement.",
-        )
-    if not (inputs[~chosen] == ids[~chosen]).all():
-        changed_unlabelled = (inputs != ids) & ~chosen
-        if (inputs[chosen] == MASK_ID).all():
-            return Feedback(
-                False,
-                "only your [MASK]ed tokens have a label, but you also changed "
-                "tokens without one: the 20 % of chosen tokens that you "
-                "replace by a random word or keep unchanged need a label too.",
-            )
-        if (inputs[changed_unlabelled] == MASK_ID).all():
-            return Feedback(
-                False,
-                "some tokens became [MASK] but got no label: every chosen "
-                "token needs its label (also those you mask). Draw the chosen "
-                "positions once and use the same ones for labels and inputs.",
-            )
-        return Feedback(
-            False,
-            "you changed tokens that were not chosen (their label is "
-            f"{IGNORE}): only chosen positions may be corrupted.",
-        )
+    wrong_label = chosen & (labels != ids)
+    changed_unchosen = ~chosen & (inputs != ids)
     replaced = chosen & (inputs != MASK_ID) & (inputs != ids)
-    if (inputs[replaced] < N_SPECIAL).any():
-        return Feedback(
-            False,
-            "some random replacements are special tokens ([PAD], [CLS], …): "
-            "draw them from the ordinary ids, n_special ≤ id < vocab_size.",
-        )
-    if (inputs[replaced] >= VOCAB_SIZE).any():
-        return Feedback(
-            False,
-            "some random replacements are ≥ vocab_size, outside the "
-            "vocabulary: draw them with torch.randint(n_special, vocab_size, …).",
-        )
-    return None
+    rules = [  # (is it broken?, what to say), in the order in which to fix them
+        (chosen.all(), f"labels has no {IGNORE} at all: positions that were not chosen must get "
+         f"the label {IGNORE}, so the loss skips them."),
+        (not chosen.any(), f"every label is {IGNORE}: the chosen positions need the original "
+         "token as their label, or the model has nothing to predict."),
+        ((chosen & (ids < N_SPECIAL)).any(), "a special token ([CLS], [SEP] or [PAD], ids below "
+         "n_special) was chosen: only ordinary tokens (ids >= n_special) may be masked."),
+        (wrong_label.any() and (labels[chosen] == inputs[chosen]).all(), "your labels are the "
+         "corrupted inputs ([MASK] or the random word): the label must be the ORIGINAL token, "
+         "what the model has to recover. Take it from ids, before you change anything."),
+        (wrong_label.any(), "at a chosen position the label must be the ORIGINAL token (what the "
+         "model has to recover), not the [MASK] id or the replacement."),
+        (changed_unchosen.any() and (inputs[chosen] == MASK_ID).all(), "only your [MASK]ed "
+         "tokens have a label, but you also changed tokens without one: the 20 % of chosen "
+         "tokens that you replace by a random word or keep unchanged need a label too."),
+        (changed_unchosen.any() and (inputs[changed_unchosen] == MASK_ID).all(), "some tokens "
+         "became [MASK] but got no label: every chosen token needs its label (also those you "
+         "mask). Draw the chosen positions once and use the same ones for labels and inputs."),
+        (changed_unchosen.any(), f"you changed tokens that were not chosen (their label is "
+         f"{IGNORE}): only chosen positions may be corrupted."),
+        ((inputs[replaced] < N_SPECIAL).any(), "some random replacements are special tokens "
+         "([PAD], [CLS], …): draw them from the ordinary ids, n_special ≤ id < vocab_size."),
+        ((inputs[replaced] >= VOCAB_SIZE).any(), "some random replacements are ≥ vocab_size, "
+         "outside the vocabulary: draw them with torch.randint(n_special, vocab_size, …)."),
+    ]  # fmt: skip
+    return next((Feedback(False, message) for broken, message in rules if broken), None)
 
 
 def _rates(ids: np.ndarray, inputs: np.ndarray, labels: np.ndarray) -> Feedback | None:
