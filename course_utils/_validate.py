@@ -973,31 +973,41 @@ def head_picker(maps: Any, tokens: Any, title: Any) -> tuple:
     return layers, tokens, instance_of(title, "title", str, "Pass a string, e.g. title=''.")
 
 
+def _course_module(value: Any, layout: tuple[str, ...], example: str) -> None:
+    """A TypeError unless ``value`` is an nn.Module with every attribute in ``layout``."""
+    from torch import nn
+
+    require(
+        isinstance(value, nn.Module) and all(hasattr(value, a) for a in layout),
+        f"ours must be a module with {', '.join(layout)} (e.g. course_utils.transformer."
+        f"{example}); got {describe(value)}.",
+        TypeError,
+    )
+
+
+def _alike(what: str, torch_value: Any, ours_value: Any, fix: str = "build both alike") -> None:
+    """A ValueError unless the torch module and ours agree on ``what``."""
+    require(
+        torch_value == ours_value,
+        f"{what} differs (torch {torch_value}, ours {ours_value}): {fix}.",
+    )
+
+
 def mha_pair(ours: Any, theirs: Any) -> None:
     """Raise unless ``ours`` (course) and ``theirs`` (torch) attention modules have one layout."""
     from torch import nn
 
     layout = ("d_model", "n_heads", "q_proj", "k_proj", "v_proj", "out_proj", "dropout")
-    require(
-        isinstance(ours, nn.Module) and all(hasattr(ours, a) for a in layout),
-        f"ours must be a multi-head attention module with {', '.join(layout)} (e.g. "
-        f"course_utils.transformer.MultiHeadAttention); got {describe(ours)}.",
-        TypeError,
-    )
+    _course_module(ours, layout, "MultiHeadAttention")
     instance_of(theirs, "torch_mha", nn.MultiheadAttention)
     require(
         theirs._qkv_same_embed_dim and theirs.batch_first,
         "torch_mha must use batch_first=True and kdim = vdim = embed_dim.",
     )
-    require(
-        (theirs.embed_dim, theirs.num_heads) == (ours.d_model, ours.n_heads),
-        f"shapes differ: torch has embed_dim={theirs.embed_dim}, num_heads={theirs.num_heads}; "
-        f"ours has d_model={ours.d_model}, n_heads={ours.n_heads}. Build both alike.",
-    )
-    require(
-        (theirs.in_proj_bias is None) == (ours.q_proj.bias is None) and theirs.bias_k is None,
-        "both modules must agree on bias (and torch's add_bias_kv must be False).",
-    )
+    _alike("the width (embed_dim, d_model)", theirs.embed_dim, ours.d_model)
+    _alike("the number of heads", theirs.num_heads, ours.n_heads)
+    _alike("having a bias", theirs.in_proj_bias is not None, ours.q_proj.bias is not None)
+    require(theirs.bias_k is None, "torch_mha must be built with add_bias_kv=False.")
 
 
 def encoder_layer_pair(ours: Any, theirs: Any) -> None:
@@ -1006,33 +1016,21 @@ def encoder_layer_pair(ours: Any, theirs: Any) -> None:
     from torch import nn
 
     layout = ("attn", "ff", "norm1", "norm2", "dropout1", "dropout2", "norm_first")
-    require(
-        isinstance(ours, nn.Module) and all(hasattr(ours, a) for a in layout),
-        f"ours must be a Transformer block with {', '.join(layout)} (e.g. "
-        f"course_utils.transformer.TransformerBlock); got {describe(ours)}.",
-        TypeError,
-    )
+    _course_module(ours, layout, "TransformerBlock")
     instance_of(theirs, "torch_layer", nn.TransformerEncoderLayer)
-    require(
-        theirs.norm_first == ours.norm_first,
-        f"norm_first differs (torch {theirs.norm_first}, ours {ours.norm_first}): build both as "
-        "post-LN or both as pre-LN.",
-    )
+    fix = "build both as post-LN or both as pre-LN"
+    _alike("norm_first", theirs.norm_first, ours.norm_first, fix)
     act = theirs.activation
     torch_act = (
         "relu" if act is torch.nn.functional.relu or isinstance(act, nn.ReLU)
         else "gelu" if act is torch.nn.functional.gelu or isinstance(act, nn.GELU)
         else repr(act)
     )  # fmt: skip
-    ours_act = "relu" if isinstance(ours.ff.activation, nn.ReLU) else "gelu"
-    require(
-        torch_act == ours_act,
-        f"the activations differ (torch {torch_act}, ours {ours_act}): build both alike.",
+    _alike(
+        "the activation", torch_act, "relu" if isinstance(ours.ff.activation, nn.ReLU) else "gelu"
     )
-    require(
-        theirs.linear1.weight.shape == ours.ff.linear1.weight.shape,
-        f"d_ff differs: torch {theirs.linear1.out_features}, ours {ours.ff.linear1.out_features}.",
-    )
+    _alike("d_ff", theirs.linear1.out_features, ours.ff.linear1.out_features)
+    _alike("d_model", theirs.linear1.in_features, ours.ff.linear1.in_features)
     mha_pair(ours.attn, theirs.self_attn)
 
 
@@ -1153,14 +1151,7 @@ _BERT_LIMITS = {
 
 def bert_count(value: Any, name: str) -> int:
     """A positive whole number no larger than a sane limit for ``name`` (steps, d_model, …)."""
-    value = positive_int(value, name)
-    limit = _BERT_LIMITS.get(name, 10**6)
-    require(
-        value <= limit,
-        f"{name}={value} is far too large for this tiny model (at most "
-        f"{limit:,}); pass e.g. {name}=4",
-    )
-    return value
+    return size(value, name, _BERT_LIMITS.get(name, 10**6))
 
 
 def bert_sentence(value: Any, name: str) -> str:

@@ -268,7 +268,7 @@ def test_helpful_errors():
             TransformerBlock(8, 2, 16),
             nn.TransformerEncoderLayer(8, 2, 16, batch_first=True, norm_first=True),
         )
-    with pytest.raises(ValueError, match="shapes differ"):
+    with pytest.raises(ValueError, match="the number of heads differs"):
         load_from_torch_mha(MultiHeadAttention(8, 2), nn.MultiheadAttention(8, 4, batch_first=True))
 
 
