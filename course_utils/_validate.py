@@ -496,30 +496,18 @@ def token_vectors_qkv(tokens: Any, Q: Any, K: Any, V: Any) -> tuple:
         len(set(tokens)) == len(tokens),
         f"tokens must be distinct to be picked by name, got {tokens}",
     )
-    Q, K, V = (float_array(a, name, ndim=2) for a, name in ((Q, "Q"), (K, "K"), (V, "V")))
+    Q, K, V = qkv_matrices(Q, K, V)
     require(
-        Q.shape[0] == K.shape[0] == V.shape[0] == len(tokens),
+        Q.shape[0] == K.shape[0] == len(tokens),
         f"{len(tokens)} tokens but Q, K, V have {Q.shape[0]}, {K.shape[0]}, {V.shape[0]} rows: "
         "self-attention needs one query, key and value per token",
-    )
-    require(
-        Q.shape[1] == K.shape[1],
-        f"Q has d_k={Q.shape[1]} but K has d_k={K.shape[1]}: they must match",
     )
     return tokens, Q, K, V
 
 
 def qkv_rows(Q: Any, K: Any, V: Any, i: Any) -> tuple:
     """Q, K, V (n, ·) as float arrays with matching rows and d_k, and a row index 0 ≤ i < n."""
-    Q, K, V = (float_array(a, name, ndim=2) for a, name in ((Q, "Q"), (K, "K"), (V, "V")))
-    require(
-        K.shape[0] == V.shape[0],
-        f"K has {K.shape[0]} rows but V has {V.shape[0]}: one value per key",
-    )
-    require(
-        Q.shape[1] == K.shape[1],
-        f"Q has d_k={Q.shape[1]} but K has d_k={K.shape[1]}: they must match",
-    )
+    Q, K, V = qkv_matrices(Q, K, V)
     i = non_negative_int(i, "i")
     require(i < Q.shape[0], f"i must pick a query row, 0 to {Q.shape[0] - 1}; got {i}")
     return Q, K, V, i
@@ -615,6 +603,13 @@ def _attention_shapes(q_shape, k_shape, v_shape, mask_shape) -> tuple[int, ...]:
             "(queries × keys): the mask must broadcast to it",
         )
     return scores
+
+
+def qkv_matrices(Q: Any, K: Any, V: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Q (n_q, d_k), K (n_k, d_k), V (n_k, d_v) as float arrays whose shapes fit together."""
+    Q, K, V = (float_array(a, name, ndim=2) for a, name in ((Q, "Q"), (K, "K"), (V, "V")))
+    _attention_shapes(Q.shape, K.shape, V.shape, None)
+    return Q, K, V
 
 
 def _attention_mask(mask, scores_shape):
