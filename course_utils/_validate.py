@@ -466,7 +466,113 @@ def one_distance(value: Any, distances: np.ndarray, name: str = "distance") -> i
     return number
 
 
+def _model_and_task(model: Any, task: Any, model_hint: str) -> None:
+    """A TypeError unless ``model`` is a course encoder–decoder and ``task`` a SequenceTask."""
+    from course_utils.seq2seq import Seq2Seq
+    from course_utils.toy_tasks import SequenceTask
+
+    instance_of(model, "model", Seq2Seq, model_hint)
+    instance_of(task, "task", SequenceTask, "Pass the task the model was trained on.")
+
+
+def _lengths(lengths: Any, limit: int) -> list[int]:
+    """String lengths: a non-empty list of whole numbers from 1 to ``limit``."""
+    lengths = whole_numbers(lengths, "lengths", minimum=1)
+    require(max(lengths) <= limit, f"lengths must be at most {limit:,}; got {max(lengths)}.")
+    return lengths
+
+
+_MODEL_HINT = "Build it with make_model('baseline', task) or make_model('attention', task)."
+
+
+def model_args(kind: Any, task: Any, *sizes: Any) -> list[int]:
+    """``make_model``'s arguments, checked; the four layer sizes (each at most 1024) returned."""
+    from course_utils.toy_tasks import SequenceTask
+
+    one_of(kind, "kind", ("baseline", "attention"))
+    instance_of(task, "task", SequenceTask, "Build one with SequenceTask('reverse', ...).")
+    names = ("emb_dim", "enc_hidden", "dec_hidden", "attn_dim")
+    return [size(v, n, 1024) for v, n in zip(sizes, names, strict=True)]
+
+
+def training_args(model, task, steps, batch_size, lr, clip, decay, progress, label) -> tuple:
+    """The arguments of ``train``, checked: (steps, batch_size, lr, clip, decay, progress)."""
+    _model_and_task(model, task, _MODEL_HINT)
+    lr = positive_float(lr, "lr")
+    require(lr <= 1, f"lr must be at most 1 (Adam diverges far below that); got {lr:g}. Try 0.02.")
+    if label is not None:
+        instance_of(label, "label", str, "It names the progress bar, e.g. label='no attention'.")
+    return (
+        size(steps, "steps", 100_000),
+        size(batch_size, "batch_size", 10_000),
+        lr,
+        positive_float(clip, "clip"),
+        flag(decay, "decay"),
+        flag(progress, "progress"),
+    )
+
+
+def evaluation_args(model, task, lengths, n_per_length, seed_value) -> tuple:
+    """The arguments of ``evaluate_by_length``, checked: (lengths, n_per_length, seed)."""
+    _model_and_task(model, task, _MODEL_HINT)
+    return _lengths(lengths, 10_000), size(n_per_length, "n_per_length", 100_000), seed(seed_value)
+
+
+def length_explorer_args(model, task, lengths, n_examples, seed_value, length) -> tuple:
+    """``make_length_explorer``'s arguments, checked; the slider's first length last."""
+    _model_and_task(model, task, "Pass a model from make_model('baseline', task).")
+    lengths = _lengths(lengths, 1000)
+    first = lengths[0] if length is None else positive_int(length, "length")
+    require(first in lengths, f"length {first} is not one of the slider's lengths {lengths}")
+    return lengths, size(n_examples, "n_examples", 100), seed(seed_value), first
+
+
 # --- bahdanau (02) ---
+
+
+def alignment_example_args(model, task, length, n_examples, seed_value) -> tuple:
+    """``alignment_examples``' arguments, checked: (length, n_examples, seed)."""
+    from course_utils.toy_tasks import SequenceTask
+
+    require(
+        getattr(model, "attention", None) is not None and hasattr(model, "greedy"),
+        "this model has no attention to explore: build it with make_model('attention', task)",
+    )
+    instance_of(task, "task", SequenceTask, "Pass the task the model was trained on.")
+    return size(length, "length", 1000), size(n_examples, "n_examples", 1000), seed(seed_value)
+
+
+def alignment_weights(weights: Any, task_name: Any, tasks: Any) -> np.ndarray:
+    """``alignment_offsets``' weights as an (n, L, L) float array; task_name one of ``tasks``."""
+    one_of(task_name, "task_name", tasks)
+    w = float_array(weights, "weights")
+    require(
+        w.ndim == 3 and w.shape[1] == w.shape[2],
+        "weights must have shape (n, L, L) (examples, output steps, source positions); "
+        f"got {w.shape}",
+    )
+    return w
+
+
+def additive_score_args(s: Any, H: Any, W_a: Any, U_a: Any, v_a: Any) -> tuple:
+    """``additive_scores``' five arrays as float arrays; a message names the first misfit."""
+    s, v_a = float_array(s, "s", ndim=1), float_array(v_a, "v_a", ndim=1)
+    H, W_a, U_a = (float_array(a, n, ndim=2) for a, n in ((H, "H"), (W_a, "W_a"), (U_a, "U_a")))
+    require(
+        W_a.shape[1] == s.shape[0],
+        f"W_a has {W_a.shape[1]} columns but s has {s.shape[0]} entries: W_a @ s needs them equal",
+    )
+    require(
+        U_a.shape[1] == H.shape[1],
+        f"each annotation (row of H) has {H.shape[1]} numbers but U_a has {U_a.shape[1]} "
+        "columns: U_a @ h_j needs them equal (H is (L, d_h), U_a is (A, d_h))",
+    )
+    require(
+        W_a.shape[0] == U_a.shape[0] == v_a.shape[0],
+        "W_a, U_a and v_a must share the attention size A; got "
+        f"{W_a.shape[0]}, {U_a.shape[0]}, {v_a.shape[0]}",
+    )
+    return s, H, W_a, U_a, v_a
 
 
 def alignment_choice(examples: Any, example: Any = 0, step: Any = None) -> tuple[int, int | None]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course_utils._validate import instance_of, one_of, positive_int, size
+from course_utils._validate import instance_of, model_args, positive_int
 from course_utils._validate import seed as valid_seed
 from course_utils.toy_tasks import SequenceTask
 
@@ -163,15 +163,7 @@ def make_model(
     attn_dim: int = 32,
 ) -> Seq2Seq:
     """Build ``"baseline"`` (no attention) or ``"attention"`` for ``task``, seeded by ``seed``."""
-    sizes = _model_args(kind, task, emb_dim, enc_hidden, dec_hidden, attn_dim)
+    sizes = model_args(kind, task, emb_dim, enc_hidden, dec_hidden, attn_dim)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(valid_seed(seed))
         return Seq2Seq(task.vocab_size, task.n_symbols, *sizes[:3], kind == "attention", sizes[3])
-
-
-def _model_args(kind, task, *sizes) -> list[int]:
-    """``make_model``'s arguments, checked; the four layer sizes (each at most 1024) returned."""
-    one_of(kind, "kind", ("baseline", "attention"))
-    instance_of(task, "task", SequenceTask, "Build one with SequenceTask('reverse', ...).")
-    names = ("emb_dim", "enc_hidden", "dec_hidden", "attn_dim")
-    return [size(v, n, 1024) for v, n in zip(sizes, names, strict=True)]

@@ -16,49 +16,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_utils._validate import (
-    flag,
-    instance_of,
-    positive_float,
-    require,
-    size,
-    whole_numbers,
-)
-from course_utils._validate import seed as valid_seed
+from course_utils._validate import evaluation_args, training_args
 from course_utils.seq2seq import Seq2Seq
 from course_utils.toy_tasks import SequenceTask
 
 __all__ = ["LengthReport", "ProgressBar", "evaluate_by_length", "train"]
-
-_MODEL_HINT = "Build it with make_model('baseline', task) or make_model('attention', task)."
-_TASK_HINT = "Build one with SequenceTask('reverse', ...)."
-
-
-def _training_args(model, task, steps, batch_size, lr, clip, decay, progress, label):
-    """The arguments of ``train``, checked (one validating line there)."""
-    instance_of(model, "model", Seq2Seq, _MODEL_HINT)
-    instance_of(task, "task", SequenceTask, _TASK_HINT)
-    lr = positive_float(lr, "lr")
-    require(lr <= 1, f"lr must be at most 1 (Adam diverges far below that); got {lr:g}. Try 0.02.")
-    if label is not None:
-        instance_of(label, "label", str, "It names the progress bar, e.g. label='no attention'.")
-    return (
-        size(steps, "steps", 100_000),
-        size(batch_size, "batch_size", 10_000),
-        lr,
-        positive_float(clip, "clip"),
-        flag(decay, "decay"),
-        flag(progress, "progress"),
-    )
-
-
-def _evaluation_args(model, task, lengths, n_per_length, seed):
-    """The arguments of ``evaluate_by_length``, checked (one validating line there)."""
-    instance_of(model, "model", Seq2Seq, _MODEL_HINT)
-    instance_of(task, "task", SequenceTask, _TASK_HINT)
-    lengths = whole_numbers(lengths, "lengths", minimum=1)
-    require(max(lengths) <= 10_000, f"lengths must be at most 10,000; got {max(lengths)}.")
-    return lengths, size(n_per_length, "n_per_length", 100_000), valid_seed(seed)
 
 
 class ProgressBar:
@@ -117,7 +79,7 @@ def train(
     Deterministic: batches come from ``task``'s own generator, there is no dropout, and the
     model's initial weights were seeded by ``make_model``.
     """
-    steps, batch_size, lr, clip, decay, progress = _training_args(
+    steps, batch_size, lr, clip, decay, progress = training_args(
         model, task, steps, batch_size, lr, clip, decay, progress, label
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -193,7 +155,7 @@ def evaluate_by_length(
     The examples come from a copy of ``task`` seeded with ``seed``, so both models are
     tested on the very same strings and training's random stream is not touched.
     """
-    lengths, n_per_length, seed = _evaluation_args(model, task, lengths, n_per_length, seed)
+    lengths, n_per_length, seed = evaluation_args(model, task, lengths, n_per_length, seed)
     test_task = SequenceTask(task.name, task.n_symbols, 1, max(lengths), seed)
     token_acc, seq_acc = [], []
     model.eval()

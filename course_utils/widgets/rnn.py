@@ -20,17 +20,12 @@ from matplotlib.ticker import LogLocator, NullLocator
 from course_utils._validate import (
     float_array,
     gradient_curves,
-    instance_of,
+    length_explorer_args,
     one_distance,
     positive_float,
-    positive_int,
     require,
-    size,
-    whole_numbers,
 )
-from course_utils._validate import seed as valid_seed
 from course_utils.plotting import COLORS
-from course_utils.seq2seq import Seq2Seq
 from course_utils.toy_tasks import SequenceTask, to_text
 from course_utils.widgets import show_figure
 
@@ -246,17 +241,6 @@ def predictions_html(src, tgt, pred) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
-def _length_explorer_args(model, task, lengths, n_examples, seed, length):
-    """``make_length_explorer``'s arguments, checked; the slider's first length last."""
-    instance_of(model, "model", Seq2Seq, "Pass a model from make_model('baseline', task).")
-    instance_of(task, "task", SequenceTask, "Pass the task the model was trained on.")
-    lengths = whole_numbers(lengths, "lengths", minimum=1)
-    require(max(lengths) <= 1000, f"lengths must be at most 1,000; got {max(lengths)}.")
-    first = lengths[0] if length is None else positive_int(length, "length")
-    require(first in lengths, f"length {first} is not one of the slider's lengths {lengths}")
-    return lengths, size(n_examples, "n_examples", 100), valid_seed(seed), first
-
-
 def make_length_explorer(
     model,
     task: SequenceTask,
@@ -270,7 +254,7 @@ def make_length_explorer(
     ``length`` is the slider's first value (default: the shortest length); ``state["table"]``
     holds the HTML shown for it, so a notebook can display the same first state statically.
     """
-    lengths, n_examples, seed, first = _length_explorer_args(
+    lengths, n_examples, seed, first = length_explorer_args(
         model, task, lengths, n_examples, seed, length
     )
     cache: dict[int, tuple] = {}
