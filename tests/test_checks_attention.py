@@ -148,7 +148,7 @@ ODD = [
     (lambda Q, K, V: torch.ones(4, 4, dtype=torch.bfloat16), "wrong values"),
     (lambda Q, K, V: (x for x in Q), "generator"),
     (_not_implemented, "not written yet"),
-    (_square_only, "works for square matrices but fails"),
+    (_square_only, "works for 4 tokens, d_k = d_v = 4 (square matrices) but fails"),
     (lambda Q, K, V: None, "returned None"),
     (None, "is None"),
     (42, "expected a function"),

@@ -520,13 +520,12 @@ def check_array_cases(
     what: str,
     shape_advice: str,
     later_failure_advice: str,
-    easy: str,
 ) -> Feedback | None:
     """Run ``fn`` on each case (an easy one first); None when every answer matches ``reference``.
 
     Otherwise the Feedback names the first problem: an error (with ``later_failure_advice``
-    when only a later, harder case fails), a known mistake from ``mistakes(*args)``, a wrong
-    shape (with ``shape_advice``) or wrong values.
+    when only a later, harder case fails: "it works for <the first case> but fails for …"), a
+    known mistake from ``mistakes(*args)``, a wrong shape (with ``shape_advice``) or wrong values.
     """
     for k, (description, args) in enumerate(cases):
         result, problem = call_learner(fn, *args, name=name)
@@ -534,7 +533,7 @@ def check_array_cases(
             if k > 0:
                 return Feedback(
                     False,
-                    f"it works for {easy} but fails for {description}: {problem.message} "
+                    f"it works for {cases[0][0]} but fails for {description}: {problem.message} "
                     + later_failure_advice,
                 )
             return problem

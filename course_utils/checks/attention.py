@@ -32,7 +32,7 @@ _CAUSAL_SIZES = [(4, 4, 4, 4), (6, 6, 9, 3), (5, 5, 16, 2)]  # one sentence: n_q
 
 def _describe(n_q: int, n_k: int, d_k: int, d_v: int) -> str:
     if n_q == n_k == d_k == d_v:
-        return f"{n_q} tokens, d_k = d_v = {d_k}"
+        return f"{n_q} tokens, d_k = d_v = {d_k} (square matrices)"
     if n_q == n_k:
         return f"{n_q} tokens, d_k = {d_k}, d_v = {d_v}"
     return f"{n_q} queries, {n_k} keys, d_k = {d_k}, d_v = {d_v}"
@@ -124,7 +124,6 @@ def check_attention(fn) -> Feedback:
         what="the output",
         shape_advice="one row per query, one column per value feature (n_q, d_v).",
         later_failure_advice="Which matrix must be transposed when n_q ≠ n_k?",
-        easy="square matrices",
     )
     return problem or Feedback(
         True,

@@ -149,7 +149,6 @@ def check_additive_score(fn) -> Feedback:
         what="your score vector",
         shape_advice="one number per annotation (row of H). Did you forget v_a?",
         later_failure_advice="Shapes: s (S,), H (L, d_h), W_a (A, S), U_a (A, d_h), v_a (A,).",
-        easy="every size 3",
     )
     return problem or Feedback(
         True, "your additive_score computes v_aᵀ tanh(W_a s + U_a h_j) for every annotation."

@@ -143,7 +143,6 @@ def check_rnn_step(fn) -> Feedback:
         shape_advice="one number per hidden unit, like h.",
         later_failure_advice="W_x has shape (H, d) and W_h has shape (H, H); read the sizes "
         "from the arguments, never from the notebook's own variables.",
-        easy="d = H",
     )
     return problem or Feedback(
         True,

@@ -195,7 +195,6 @@ def check_split_heads(fn) -> Feedback:
         shape_advice="expected (B, h, n, d_k), with d_k = d_model // n_heads."
         + HARD_CODED.format("x.shape and n_heads"),
         later_failure_advice="Did you hard-code a size? Read every size from x.shape and n_heads.",
-        easy="x of shape (2, 3, 8)",
     )  # fmt: skip
     return _named(problem) or Feedback(
         True,
@@ -216,7 +215,6 @@ def check_merge_heads(fn) -> Feedback:
         name="your merge_heads", what="the result",
         shape_advice="expected (B, n, h·d_k)." + HARD_CODED.format("x.shape"),
         later_failure_advice="Did you hard-code a size? Read every size from x.shape.",
-        easy="heads of shape (2, 4, 3, 2)",
     )  # fmt: skip
     return _named(problem) or Feedback(
         True,
@@ -311,7 +309,6 @@ def check_positional_encoding(fn) -> Feedback:
         shape_advice="expected (n_positions, d_model), one row per position."
         + HARD_CODED.format("the arguments n_positions and d_model"),
         later_failure_advice="Did you hard-code a size? Use the arguments n_positions and d_model.",
-        easy="n_positions=6, d_model=8",
     )  # fmt: skip
     if problem is not None and "wrong values" in problem.message:
         return Feedback(False, problem.message + " Row 0 must alternate 0, 1, 0, 1, …; check "
