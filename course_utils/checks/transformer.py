@@ -116,37 +116,30 @@ def _split_mistakes(x: torch.Tensor, h: int) -> dict:
     """Known wrong splits, each with the advice that fixes it."""
     B, n, d = x.shape
     d_k = d // h
+    per_token = x.reshape(B, n, h, d_k)  # the right first step; the slips below go on from it
     return {
         "this is the classic missing-transpose bug: reshape(B, h, n, d_k) keeps the numbers in "
         "memory order, so each 'head' gets a mix of different tokens' features. Reshape to "
         "(B, n, h, d_k) first, then swap the token and head axes with .transpose(1, 2).": lambda: (
-            x.reshape(B, h, n, d_k).numpy()
+            x.reshape(B, h, n, d_k)
         ),
         "you split the features into (h, d_k) but the head axis is still behind the token axis: "
         "the shape is (B, n, h, d_k); add .transpose(1, 2) to get (B, h, n, d_k).": lambda: (
-            x.reshape(B, n, h, d_k).numpy()
+            per_token
         ),
         "the features are split as (d_k, h), so head 0 gets features 0, h, 2h, … . Split the last "
         "axis as (h, d_k): head i must get the contiguous slice i·d_k … (i+1)·d_k − 1, as "
-        "torch.nn.MultiheadAttention does.": lambda: (
-            x.reshape(B, n, d_k, h).permute(0, 3, 1, 2).numpy()
-        ),
+        "torch.nn.MultiheadAttention does.": lambda: x.reshape(B, n, d_k, h).permute(0, 3, 1, 2),
         "the last two axes are swapped, (B, h, d_k, n): the shape must be (B, h, n, d_k); use "
-        ".transpose(1, 2), not a transpose that moves d_k.": lambda: (
-            x.reshape(B, n, h, d_k).permute(0, 2, 3, 1).numpy()
-        ),
+        ".transpose(1, 2), not a transpose that moves d_k.": lambda: per_token.permute(0, 2, 3, 1),
         "you swapped the batch axis with the heads (.transpose(0, 2)): keep the batch in front "
-        "and swap the token and head axes, .transpose(1, 2).": lambda: (
-            x.reshape(B, n, h, d_k).transpose(0, 2).numpy()
-        ),
+        "and swap the token and head axes, .transpose(1, 2).": lambda: per_token.transpose(0, 2),
         "the head axis is in front of the batch, (h, B, n, d_k) (e.g. torch.stack(chunks, "
         "dim=0)): keep the batch first, (B, h, n, d_k); stack the chunks with dim=1.": lambda: (
-            x.reshape(B, n, h, d_k).permute(2, 0, 1, 3).numpy()
+            per_token.permute(2, 0, 1, 3)
         ),
         "the result is (B, n, d_k, h): you moved the wrong axis. Reshape to (B, n, h, d_k), "
-        "then .transpose(1, 2) swaps the tokens and the heads.": lambda: (
-            x.reshape(B, n, h, d_k).transpose(2, 3).numpy()
-        ),
+        "then .transpose(1, 2) swaps the tokens and the heads.": lambda: per_token.transpose(2, 3),
     }
 
 
