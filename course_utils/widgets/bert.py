@@ -106,15 +106,8 @@ def make_fill_mask(
     k_slider = w.IntSlider(value=v.positive_int(k, "k"), min=1, max=10, description="top k")
     out = w.Output()
     message = w.HTML()
-    state = {
-        "text": text,
-        "k": k_slider,
-        "output": out,
-        "message": message,
-        "result": [],
-        "error": None,
-        "alt": "",
-    }
+    state = {"text": text, "k": k_slider, "output": out, "message": message}
+    state.update(result=[], error=None, alt="")  # what the last update showed
 
     def update(_=None) -> None:
         """Draw the figure for the box's sentence, or say what to change."""

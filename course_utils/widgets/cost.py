@@ -187,35 +187,29 @@ def make_cost_explorer(
     n = val.one_of(n, "n", N_OPTIONS)
     d_model = val.one_of(d_model, "d_model", D_OPTIONS)
     heads = _size(heads, "heads", 64)
-    n_slider = widgets.SelectionSlider(options=N_OPTIONS, value=n, description="n (tokens)")
-    d_slider = widgets.SelectionSlider(options=D_OPTIONS, value=d_model, description="d_model")
-    heads_slider = widgets.IntSlider(value=heads, min=1, max=64, description="heads")
-    precision = widgets.ToggleButtons(options=list(BYTES), value="fp16", description="precision")
-    summary = widgets.HTML()
-    plot = widgets.Output()
-    state = {
-        "n": n_slider,
-        "d_model": d_slider,
-        "heads": heads_slider,
-        "precision": precision,
-        "summary": summary,
-        "plot": plot,
-        "share": None,
+    controls = {  # in the order of the arguments of cost_summary, plot_cost and cost_alt
+        "n": widgets.SelectionSlider(options=N_OPTIONS, value=n, description="n (tokens)"),
+        "d_model": widgets.SelectionSlider(options=D_OPTIONS, value=d_model, description="d_model"),
+        "heads": widgets.IntSlider(value=heads, min=1, max=64, description="heads"),
+        "precision": widgets.ToggleButtons(
+            options=list(BYTES), value="fp16", description="precision"
+        ),
     }
+    summary, plot = widgets.HTML(), widgets.Output()
+    state = {**controls, "summary": summary, "plot": plot, "share": None}
 
     def update(_change=None) -> None:
         """Redraw the summary and both panels for the current control values."""
-        args = (n_slider.value, d_slider.value, heads_slider.value, precision.value)
+        args = [control.value for control in controls.values()]
         state["share"] = attention_share(*args[:2])
         summary.value = cost_summary(*args)
         show_figure(plot, plot_cost(*args), alt=cost_alt(*args))
 
-    for control in (n_slider, d_slider, heads_slider, precision):
+    for control in controls.values():
         control.observe(update, names="value")
     update()
-    controls = widgets.VBox([n_slider, d_slider, heads_slider, precision])
-    ui = widgets.VBox([widgets.HBox([controls, summary]), plot])
-    return ui, state
+    sliders = widgets.VBox(list(controls.values()))
+    return widgets.VBox([widgets.HBox([sliders, summary]), plot]), state
 
 
 # The example row of the tiling diagram: 12 scores of one query, 3 blocks of 4 keys. The

@@ -92,15 +92,8 @@ def make_scaling_explorer(
     scale_box = widgets.Checkbox(value=scale, description="divide by √d_k")
     label = widgets.HTML()
     out = widgets.Output()
-    state: dict = {
-        "d_k": dk_slider,
-        "scale": scale_box,
-        "label": label,
-        "out": out,
-        "fig": fig,
-        "bars": weight_bars,
-        "score_bars": score_bars,
-    }
+    state: dict = {"d_k": dk_slider, "scale": scale_box, "label": label, "out": out}
+    state.update(fig=fig, bars=weight_bars, score_bars=score_bars)  # what update redraws
 
     def update(_change=None) -> None:
         dk, scaled = dk_slider.value, scale_box.value

@@ -80,15 +80,8 @@ def make_self_attention_explorer(
     )
     label = widgets.HTML()
     out = widgets.Output()
-    state: dict = {
-        "token": token_buttons,
-        "step": step_buttons,
-        "label": label,
-        "out": out,
-        "fig": fig,
-        "score_bars": score_bars,
-        "weight_bars": weight_bars,
-    }
+    state: dict = {"token": token_buttons, "step": step_buttons, "label": label, "out": out}
+    state.update(fig=fig, score_bars=score_bars, weight_bars=weight_bars)  # what update redraws
 
     def update(_change=None) -> None:
         i, shown = tokens.index(token_buttons.value), step_buttons.value
