@@ -1399,22 +1399,19 @@ def bert_pairs(pairs: Any, name: str, n_classes: int | None = None) -> list[tupl
 
 
 def bert_training(
-    model: Any,
-    tok: Any,
-    data: Any,
-    *,
-    steps: Any,
-    batch_size: Any,
-    lr: Any,
-    seed: Any = 0,
-    labelled: bool = False,
+    model, tok, data, steps, batch_size, lr, seed_value, labelled=False, after_step=None
 ) -> list:
     """The arguments of ``pretrain`` / ``train_classifier``, checked; returns the data as a list."""
+    require(
+        after_step is None or callable(after_step),
+        f"after_step must be a function of the step, or None; got {describe(after_step)}.",
+        TypeError,
+    )
     bert_model(model, "clf" if labelled else "model", classifier=labelled)
     bert_tokenizer(tok)
     bert_count(steps, "epochs" if labelled else "steps")
     bert_count(batch_size, "batch_size")
-    require(non_negative_int(seed, "seed") < 2**63, f"seed={seed} is too large: pass e.g. seed=0")
+    seed(seed_value)
     lr = positive_float(lr, "lr")
     require(
         lr <= 1,

@@ -213,7 +213,7 @@ def pretrain(
     it must leave the model in training mode. Notebook 08 writes this loop out.
     """
     sentences = v.bert_training(
-        model, tok, sentences, steps=steps, batch_size=batch_size, lr=lr, seed=seed
+        model, tok, sentences, steps, batch_size, lr, seed, False, after_step
     )
     gen = torch.Generator().manual_seed(seed)  # draws the batches and the masks
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
@@ -248,9 +248,7 @@ def train_classifier(
     seed: int = 0,
 ) -> list[float]:
     """Fine-tune (or train from scratch) on labelled ``(sentence, class)`` pairs; returns losses."""
-    pairs = v.bert_training(
-        clf, tok, pairs, steps=epochs, batch_size=batch_size, lr=lr, seed=seed, labelled=True
-    )
+    pairs = v.bert_training(clf, tok, pairs, epochs, batch_size, lr, seed, labelled=True)
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(clf.parameters(), lr=lr, weight_decay=0.01)
     clf.train()

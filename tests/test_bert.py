@@ -145,6 +145,8 @@ def test_pretraining_learns_and_fill_mask_answers():
         pretrain(model, tok, sentences, steps=0)
     with pytest.raises(TypeError, match="list of strings"):
         pretrain(model, tok, "the cook slices the pear", steps=2)
+    with pytest.raises(TypeError, match="after_step must be a function"):
+        pretrain(model, tok, sentences, steps=2, after_step=[])
 
 
 def test_classifier_training_fits_a_small_set():
