@@ -485,14 +485,20 @@ def _lengths(lengths: Any, limit: int) -> list[int]:
 _MODEL_HINT = "Build it with make_model('baseline', task) or make_model('attention', task)."
 
 
-def model_args(kind: Any, task: Any, *sizes: Any) -> list[int]:
-    """``make_model``'s arguments, checked; the four layer sizes (each at most 1024) returned."""
+def model_args(kind: Any, task: Any, sizes: dict) -> dict[str, int]:
+    """``make_model``'s arguments, checked; the layer sizes (each at most 1024) returned."""
     from course_utils.toy_tasks import SequenceTask
 
     one_of(kind, "kind", ("baseline", "attention"))
     instance_of(task, "task", SequenceTask, "Build one with SequenceTask('reverse', ...).")
     names = ("emb_dim", "enc_hidden", "dec_hidden", "attn_dim")
-    return [size(v, n, 1024) for v, n in zip(sizes, names, strict=True)]
+    for name in sizes:
+        require(
+            name in names,
+            f"make_model has no argument {name!r}; its layer sizes are {', '.join(names)}.",
+            TypeError,
+        )
+    return {name: size(value, name, 1024) for name, value in sizes.items()}
 
 
 def training_args(model, task, steps, batch_size, lr, clip, decay, progress, label) -> tuple:

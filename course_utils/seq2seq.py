@@ -153,17 +153,13 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def make_model(
-    kind: str,
-    task: SequenceTask,
-    seed: int = 0,
-    emb_dim: int = 16,
-    enc_hidden: int = 32,
-    dec_hidden: int = 64,
-    attn_dim: int = 32,
-) -> Seq2Seq:
-    """Build ``"baseline"`` (no attention) or ``"attention"`` for ``task``, seeded by ``seed``."""
-    sizes = model_args(kind, task, emb_dim, enc_hidden, dec_hidden, attn_dim)
+def make_model(kind: str, task: SequenceTask, seed: int = 0, **sizes: int) -> Seq2Seq:
+    """Build ``"baseline"`` (no attention) or ``"attention"`` for ``task``, seeded by ``seed``.
+
+    ``sizes`` (``emb_dim``, ``enc_hidden``, ``dec_hidden``, ``attn_dim``) override the
+    defaults of ``Seq2Seq``.
+    """
+    sizes = model_args(kind, task, sizes)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(valid_seed(seed))
-        return Seq2Seq(task.vocab_size, task.n_symbols, *sizes[:3], kind == "attention", sizes[3])
+        return Seq2Seq(task.vocab_size, task.n_symbols, attention=kind == "attention", **sizes)

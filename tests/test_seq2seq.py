@@ -37,6 +37,10 @@ def test_make_model_is_seeded_and_validates():
         make_model("transformer", task)
     with pytest.raises(TypeError, match="SequenceTask"):
         make_model("baseline", "reverse")
+    with pytest.raises(TypeError, match="no argument 'hidden'; its layer sizes are emb_dim"):
+        make_model("baseline", task, hidden=8)
+    small = make_model("attention", task, dec_hidden=8)  # the other sizes keep Seq2Seq's defaults
+    assert small.cell.hidden_size == 8 and small.encoder.rnn.hidden_size == 32
 
 
 def test_step_is_the_one_line_that_differs():
