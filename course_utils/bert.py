@@ -11,7 +11,7 @@ Masks follow the course convention: True = real token / may attend.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib import resources
 
 import torch
@@ -197,16 +197,10 @@ class BertClassifier(nn.Module):
 
 # ----------------------------------------------------------------------------- training
 def pretrain(
-    model: TinyBert,
-    tok: Tokenizer,
-    sentences: Sequence[str],
-    steps: int = 300,
-    batch_size: int = 64,
-    lr: float = 3e-3,
-    seed: int = 0,
-    after_step: Callable[[int], None] | None = None,
+    model, tok, sentences, steps=300, batch_size=64, lr=3e-3, seed=0, after_step=None
 ) -> list[float]:
-    """Masked-language-model pre-training with AdamW; returns the loss of every step.
+    """Masked-language-model pre-training of a ``TinyBert`` with AdamW on a list of sentences
+    (read by the ``Tokenizer`` ``tok``); returns the loss of every step.
 
     The learning rate warms up over the first 10 % of the steps, then decays (one cycle).
     ``after_step(step)``, if given, is called after each step (1, 2, …), e.g. to measure progress;

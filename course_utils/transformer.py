@@ -123,15 +123,7 @@ class TransformerBlock(nn.Module):
     ``norm_first=True`` is pre-LN, ``x = x + Sublayer(LayerNorm(x))`` (GPT-2 and most models since).
     """
 
-    def __init__(
-        self,
-        d_model: int,
-        n_heads: int,
-        d_ff: int,
-        dropout: float = 0.0,
-        norm_first: bool = False,
-        activation: str = "relu",
-    ):
+    def __init__(self, d_model, n_heads, d_ff, dropout=0.0, norm_first=False, activation="relu"):
         super().__init__()
         self.attn = MultiHeadAttention(d_model, n_heads, dropout=dropout)
         self.ff = FeedForward(d_model, d_ff, activation=activation, dropout=dropout)
@@ -181,15 +173,15 @@ class TransformerEncoder(nn.Module):
 
     def __init__(
         self,
-        vocab_size: int,
-        d_model: int,
-        n_heads: int,
-        d_ff: int,
-        n_layers: int,
-        max_len: int,
-        dropout: float = 0.0,
-        norm_first: bool = False,
-        activation: str = "relu",
+        vocab_size,
+        d_model,
+        n_heads,
+        d_ff,
+        n_layers,
+        max_len,
+        dropout=0.0,
+        norm_first=False,
+        activation="relu",
     ):
         super().__init__()
         self.d_model, _ = val.heads(d_model, n_heads)
