@@ -1,12 +1,20 @@
-"""What every test shares: a plot backend without windows, one torch thread, a private progress
-file."""
+"""What every test shares: a plot backend without windows (and no figure left open after a
+test), one torch thread, a private progress file."""
 
 import matplotlib
 
 matplotlib.use("Agg")  # before anything imports pyplot: tests never open a window
 
+import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Close what a test drew, so figures do not pile up over the suite."""
+    yield
+    plt.close("all")
 
 
 @pytest.fixture(autouse=True)

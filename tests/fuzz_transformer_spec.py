@@ -7,6 +7,15 @@ import torch
 from fuzz import fuzz
 from torch import nn
 
+# a block's valid arguments (the encoder takes them too); 0 and False are valid, not bad values
+BLOCK = dict(d_model=8, n_heads=2, d_ff=16, dropout=0.0, norm_first=False, activation="relu")
+BLOCK_ALLOWED = [
+    ("dropout", "0"),
+    ("dropout", "0.0"),
+    ("norm_first", "True"),
+    ("norm_first", "False"),
+]
+
 
 def reports(tr, interop, widgets, *, combine=True) -> list:
     """One fuzz report per public function/method.
@@ -62,23 +71,7 @@ def reports(tr, interop, widgets, *, combine=True) -> list:
             name="FeedForward.forward",
             allowed=["one axis more", "one axis fewer"],
         ),  # fmt: skip
-        fuzz(
-            tr.TransformerBlock,
-            {
-                "d_model": 8,
-                "n_heads": 2,
-                "d_ff": 16,
-                "dropout": 0.0,
-                "norm_first": False,
-                "activation": "relu",
-            },
-            allowed=[
-                ("dropout", "0"),
-                ("dropout", "0.0"),
-                ("norm_first", "True"),
-                ("norm_first", "False"),
-            ],
-        ),  # fmt: skip
+        fuzz(tr.TransformerBlock, BLOCK, allowed=BLOCK_ALLOWED),
         fuzz(
             lambda x, attn_mask, key_padding_mask: block(
                 x, attn_mask=attn_mask, key_padding_mask=key_padding_mask
@@ -95,24 +88,9 @@ def reports(tr, interop, widgets, *, combine=True) -> list:
         fuzz(tr.sinusoidal_positional_encoding, {"n_positions": 5, "d_model": 8}),
         fuzz(
             tr.TransformerEncoder,
-            {
-                "vocab_size": 10,
-                "d_model": 8,
-                "n_heads": 2,
-                "d_ff": 16,
-                "n_layers": 1,
-                "max_len": 6,
-                "dropout": 0.0,
-                "norm_first": False,
-                "activation": "relu",
-            },
-            allowed=[
-                ("dropout", "0"),
-                ("dropout", "0.0"),
-                ("norm_first", "True"),
-                ("norm_first", "False"),
-            ],
-        ),  # fmt: skip
+            {"vocab_size": 10, **BLOCK, "n_layers": 1, "max_len": 6},
+            allowed=BLOCK_ALLOWED,
+        ),
         fuzz(
             lambda tokens, key_padding_mask, attn_mask: enc(
                 tokens, key_padding_mask=key_padding_mask, attn_mask=attn_mask

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from predictions import assert_every_choice_is_answered
 
 from course_utils.attention import attention, causal_mask, softmax
 from course_utils.checks import Feedback
@@ -18,7 +19,6 @@ from course_utils.checks.attention import (
     check_attention,
     check_causal_attention,
 )
-from course_utils.predict import ask, reveal
 
 D_K = 4  # the notebook's global: a function that reads it must fail
 
@@ -330,16 +330,4 @@ def test_predictions_are_the_notebooks():
 
 @pytest.mark.parametrize("prediction", PREDICTIONS, ids=lambda p: p.id)
 def test_every_choice_is_revealed_against_every_outcome(prediction, capsys):
-    outcomes = MEASURED[prediction.id]
-    assert set(outcomes) == set(prediction.choices)
-    for truth, measured in outcomes.items():
-        assert prediction.right_key(measured) == truth
-        for picked in prediction.choices:
-            guess = ask(prediction)
-            guess.choice = picked
-            capsys.readouterr()
-            reveal(guess, measured=measured, shown=str(measured))
-            out = capsys.readouterr().out
-            verdict = "right!" if picked == truth else "not this time."
-            assert out.splitlines()[0] == f"Your guess: {prediction.label(picked)} — {verdict}"
-            assert all(prediction.explanations[k] in out for k in prediction.choices)
+    assert_every_choice_is_answered(prediction, MEASURED[prediction.id], capsys)

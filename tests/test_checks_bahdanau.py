@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from predictions import assert_every_choice_is_answered
 
 from course_utils.checks.bahdanau import (
     ALIGNMENT_OFFSET,
@@ -204,16 +205,7 @@ def test_softmax_context_stub_and_broken_functions():
     ],
 )
 def test_every_choice_of_every_prediction_is_answered(prediction, measured, capsys):
-    assert set(measured) == set(prediction.choices)
-    for right, value in measured.items():
-        assert prediction.right_key(value) == right
-        for choice in prediction.choices:
-            guess = ask(prediction)
-            guess.choice = choice
-            reveal(guess, measured=value, shown=str(value))
-            out = capsys.readouterr().out
-            assert ("right!" in out) == (choice == right), out
-            assert all(text in out for text in prediction.explanations.values())
+    assert_every_choice_is_answered(prediction, measured, capsys)
     assert ALIGNMENT_OFFSET.right_key(-1) == "neighbour"
     reveal(ask(prediction), measured=0, shown="0")
     assert "No prediction locked in yet" in capsys.readouterr().out

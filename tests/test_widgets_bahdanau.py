@@ -19,12 +19,6 @@ from course_utils.widgets.bahdanau import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
 def task():
     return SequenceTask("reverse", n_symbols=5, max_length=6, seed=0)

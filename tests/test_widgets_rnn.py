@@ -22,12 +22,6 @@ DISTANCES = [1, 10, 20]
 CURVES = {"tanh RNN": [1.0, 1e-3, 1e-6], "LSTM": [0.5, 0.4, 0.3]}
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
 def task():
     return SequenceTask("reverse", n_symbols=5, max_length=6, seed=0)
