@@ -1137,7 +1137,6 @@ def encoder_layer_pair(ours: Any, theirs: Any) -> None:
         "the activation", torch_act, "relu" if isinstance(ours.ff.activation, nn.ReLU) else "gelu"
     )
     _alike("d_ff", theirs.linear1.out_features, ours.ff.linear1.out_features)
-    _alike("d_model", theirs.linear1.in_features, ours.ff.linear1.in_features)
     mha_pair(ours.attn, theirs.self_attn)
 
 

@@ -207,7 +207,7 @@ def pretrain(
     it must leave the model in training mode. Notebook 08 writes this loop out.
     """
     sentences = v.bert_training(
-        model, tok, sentences, steps, batch_size, lr, seed, False, after_step
+        model, tok, sentences, steps, batch_size, lr, seed, after_step=after_step
     )
     gen = torch.Generator().manual_seed(seed)  # draws the batches and the masks
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
