@@ -296,6 +296,13 @@ def test_no_return_value_crashes_or_fools_a_checker(check, label):
     assert feedback.message.strip()
 
 
+@pytest.mark.parametrize("check", CHECKERS)
+@pytest.mark.parametrize("answer", [None, 3, 0.5, "my_function", [1, 2]], ids=repr)
+def test_an_answer_that_is_not_a_function_gets_a_message(check, answer):
+    feedback = _run_checker(check, answer)
+    assert isinstance(feedback, Feedback) and not feedback.passed and feedback.message.strip()
+
+
 TOPIC_NOTEBOOK = {
     "rnn": "01",
     "bahdanau": "02",

@@ -99,12 +99,6 @@ def test_additive_score_mistakes_get_advice(fn, advice):
     assert advice in feedback.message, feedback.message
 
 
-@pytest.mark.parametrize("answer", [None, 1.0, [1, 2]])
-def test_additive_score_never_crashes_on_odd_answers(answer):
-    feedback = check_additive_score(answer)
-    assert not feedback.passed and feedback.message
-
-
 def test_additive_score_that_only_works_for_square_sizes_is_explained():
     def square_only(s, H, W_a, U_a, v_a):
         return np.tanh(W_a @ s + (U_a @ H).T) @ v_a  # U_a @ H only runs when the sizes agree
@@ -179,12 +173,6 @@ def test_softmax_context_explains_overflow():
     feedback = check_softmax_context(unstable)
     assert not feedback.passed
     assert "large scores" in feedback.message and "e.max()" in feedback.message, feedback.message
-
-
-@pytest.mark.parametrize("answer", [None, 1.0, "softmax"])
-def test_softmax_context_never_crashes_on_odd_answers(answer):
-    feedback = check_softmax_context(answer)
-    assert not feedback.passed and feedback.message
 
 
 def test_softmax_context_stub_and_broken_functions():
