@@ -548,9 +548,11 @@ def alignment_example_args(model, task, length, n_examples, seed_value) -> tuple
     return size(length, "length", 1000), size(n_examples, "n_examples", 1000), seed(seed_value)
 
 
-def alignment_weights(weights: Any, task_name: Any, tasks: Any) -> np.ndarray:
-    """``alignment_offsets``' weights as an (n, L, L) float array; task_name one of ``tasks``."""
-    one_of(task_name, "task_name", tasks)
+def alignment_weights(weights: Any, task_name: Any) -> np.ndarray:
+    """``alignment_offsets``' weights as an (n, L, L) float array; task_name one of the tasks."""
+    from course_utils.toy_tasks import TASKS
+
+    one_of(task_name, "task_name", TASKS)
     w = float_array(weights, "weights")
     require(
         w.ndim == 3 and w.shape[1] == w.shape[2],

@@ -16,7 +16,7 @@ import numpy as np
 
 from course_utils._validate import additive_score_args, alignment_example_args, alignment_weights
 from course_utils.attention import softmax
-from course_utils.toy_tasks import TASKS, SequenceTask, source_position
+from course_utils.toy_tasks import SequenceTask, source_position
 
 __all__ = ["additive_attention", "additive_scores", "alignment_examples", "alignment_offsets"]
 
@@ -57,7 +57,7 @@ def alignment_offsets(weights, task_name: str) -> tuple[np.ndarray, np.ndarray, 
     weight at source position ``ideal_i + offsets[k]``; ``peak`` is ``(n, L)``, the offset of
     each step's most-attended position (0 = exactly the position it must copy).
     """
-    w = alignment_weights(weights, task_name, TASKS)
+    w = alignment_weights(weights, task_name)
     length = w.shape[1]
     ideal = source_position(task_name, length)  # (L,): the position step i must copy
     offsets = np.arange(-(length - 1), length)
